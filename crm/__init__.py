@@ -1,0 +1,48 @@
+"""The CRM deals pipeline: create_app() builds the Flask application."""
+
+from pathlib import Path
+
+from flask import Flask
+
+from . import auth  # noqa: F401  (registers the flask-login request loader)
+from .api import api
+from .api.errors import register_api_error_handlers
+from .cli import crm_cli
+from .config import configure_sqlite, engine_options, settings_from_environment
+from .extensions import db, login_manager, migrate
+from .jsonio import ExactJSONProvider
+
+ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS = ROOT / "migrations"
+
+
+class CrmFlask(Flask):
+    json_provider_class = ExactJSONProvider
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: defaults from the environment, then instance/config.py, then test overrides."""
+    app = CrmFlask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_mapping(settings_from_environment(Path(app.instance_path)))
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+    else:
+        app.config.from_mapping(test_config)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
+    login_manager.init_app(app)
+    login_manager.session_protection = None
+    with app.app_context():
+        configure_sqlite(db.engine)
+
+    app.register_blueprint(api)
+    register_api_error_handlers(app)
+    app.cli.add_command(crm_cli)
+    return app

@@ -1,0 +1,125 @@
+"""Organizations, users, passwords and the tokens that prove who a request comes from."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from functools import cache
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import delete, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from . import validation as v
+from .errors import InvalidCredentials, ValidationFailed
+from .extensions import db
+from .models import AuthToken, Organization, User
+from .text import fold
+from .types import now_utc
+
+MIN_PASSWORD_LENGTH = 8
+API_TOKEN_PREFIX = "crm_"
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A token's secret, shown once to its owner, and its stored record."""
+
+    secret: str
+    record: AuthToken
+
+
+def create_user(organization_name: str, email: str, name: str, password: str) -> User:
+    """Create a user, and their organization when no organization has that name yet."""
+    fields = v.parse_fields(
+        {"organization": organization_name, "email": email, "name": name, "password": password},
+        {"organization": v.text(255), "email": v.email, "name": v.text(255), "password": _password},
+    )
+    if db.session.scalar(select(User.id).where(User.email == fields["email"])):
+        raise ValidationFailed({"email": "is already taken."})
+    organization = db.session.scalar(select(Organization).where(Organization.name == fields["organization"]))
+    if organization is None:
+        organization = Organization(name=fields["organization"])
+        db.session.add(organization)
+    user = User(
+        organization=organization,
+        email=fields["email"],
+        name=fields["name"],
+        name_norm=fold(fields["name"]),
+        password_hash=generate_password_hash(fields["password"], method=current_app.config["PASSWORD_HASH_METHOD"]),
+    )
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def sign_in(email: object, password: object, lifetime: timedelta) -> IssuedToken:
+    """Start a session for the user with these credentials; InvalidCredentials otherwise."""
+    if not isinstance(email, str) or not isinstance(password, str):
+        raise InvalidCredentials()
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
+        raise InvalidCredentials()
+    if not check_password_hash(user.password_hash, password) or not user.active:
+        raise InvalidCredentials()
+    now = now_utc()
+    db.session.execute(
+        delete(AuthToken).where(AuthToken.user_id == user.id, AuthToken.expires_at < now)
+    )
+    issued = _issue(user, "session", secrets.token_urlsafe(32), now + lifetime)
+    db.session.commit()
+    return issued
+
+
+def sign_out(secret: str) -> None:
+    """Revoke the session or token with this secret at once."""
+    db.session.execute(delete(AuthToken).where(AuthToken.token_hash == _hash(secret)))
+    db.session.commit()
+
+
+def create_api_token(email: str) -> IssuedToken:
+    """Issue a long-lived API token for the user with that email."""
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise ValidationFailed({"email": "does not belong to any user."})
+    issued = _issue(user, "api", API_TOKEN_PREFIX + secrets.token_urlsafe(32), None)
+    db.session.commit()
+    return issued
+
+
+def user_for_token(secret: str) -> User | None:
+    """The active user a live session or API token belongs to, or None."""
+    if not secret or len(secret) > 200:
+        return None
+    token = db.session.get(AuthToken, _hash(secret))
+    if token is None or not token.user.active:
+        return None
+    if token.expires_at is not None and token.expires_at <= now_utc():
+        return None
+    return token.user
+
+
+def _issue(user: User, kind: str, secret: str, expires_at: datetime | None) -> IssuedToken:
+    record = AuthToken(token_hash=_hash(secret), kind=kind, user=user, expires_at=expires_at)
+    db.session.add(record)
+    return IssuedToken(secret, record)
+
+
+@cache
+def _dummy_hash(method: str) -> str:
+    """Checked against when the email is unknown, so that both failures take the same time."""
+    return generate_password_hash("not-a-real-password", method=method)
+
+
+def _hash(secret: str) -> str:
+    # Tokens are 256-bit random values, so a fast hash suffices; a stolen table reveals no token.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _password(value: object) -> str:
+    if not isinstance(value, str) or len(value) < MIN_PASSWORD_LENGTH:
+        raise v.FieldError(f"must be at least {MIN_PASSWORD_LENGTH} characters long.")
+    if len(value) > 1024:
+        raise v.FieldError("must be at most 1024 characters long.")
+    return value

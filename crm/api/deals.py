@@ -1,0 +1,56 @@
+"""The seven deals endpoints of the API contract."""
+
+from flask import Blueprint, jsonify
+from flask_login import current_user
+
+from .. import deals
+from .request import json_object, query_params
+from .serialize import activity_json, deal_json, page_json
+
+bp = Blueprint("deals_api", __name__, url_prefix="/deals")
+
+
+@bp.get("")
+def list_deals():
+    """List the organization's deals, a page at a time."""
+    query = deals.DealQuery.from_params(query_params())
+    return jsonify(page_json(deals.list_deals(current_user.organization_id, query), deal_json))
+
+
+@bp.post("")
+def create_deal():
+    """Create a deal."""
+    deal = deals.create_deal(current_user, json_object())
+    return jsonify({"deal": deal_json(deal)}), 201
+
+
+@bp.get("/<deal_id>")
+def get_deal(deal_id: str):
+    """Show one deal."""
+    return jsonify({"deal": deal_json(deals.get_deal(current_user.organization_id, deal_id))})
+
+
+@bp.patch("/<deal_id>")
+def update_deal(deal_id: str):
+    """Change the submitted fields of a deal."""
+    return jsonify({"deal": deal_json(deals.update_deal(current_user, deal_id, json_object()))})
+
+
+@bp.delete("/<deal_id>")
+def delete_deal(deal_id: str):
+    """Delete a deal (softly: its history stays)."""
+    deals.delete_deal(current_user, deal_id)
+    return jsonify({"success": True})
+
+
+@bp.post("/<deal_id>/stage")
+def change_stage(deal_id: str):
+    """Move the deal to another stage."""
+    return jsonify({"deal": deal_json(deals.change_stage(current_user, deal_id, json_object()))})
+
+
+@bp.get("/<deal_id>/activities")
+def list_activities(deal_id: str):
+    """List a deal's activity history, newest first."""
+    activities, total = deals.list_activities(current_user.organization_id, deal_id, query_params())
+    return jsonify({"activities": [activity_json(activity) for activity in activities], "total": total})

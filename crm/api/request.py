@@ -1,0 +1,26 @@
+"""Reading what an API request sends: a JSON object body and its query parameters."""
+
+from typing import Any
+
+from flask import current_app, request
+
+from ..listing import Params
+from .errors import ApiError
+
+
+def json_object() -> dict[str, Any]:
+    """The request body as a JSON object, or a 4xx ApiError saying what is wrong with it."""
+    if not request.is_json:
+        raise ApiError(415, "unsupported_media_type", "Send the body as JSON with Content-Type: application/json.")
+    raw = request.get_data(cache=False)
+    try:
+        data = current_app.json.loads(raw)
+    except (ValueError, RecursionError) as error:
+        raise ApiError(400, "invalid_json", f"The body is not valid JSON: {error}.") from None
+    if not isinstance(data, dict):
+        raise ApiError(400, "invalid_json", "The body must be a JSON object.")
+    return data
+
+
+def query_params() -> Params:
+    return Params(request.args.to_dict(flat=False))

@@ -1,0 +1,88 @@
+"""Records as the API shows them: every field present, null when unset."""
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from ..listing import Page
+from ..models import Activity, Company, Contact, Deal, User
+
+
+def timestamp(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def amount(value: Decimal | None) -> int | Decimal | None:
+    """Whole amounts as JSON integers; others exact, without trailing zeros."""
+    if value is None:
+        return None
+    if value == value.to_integral_value():
+        return int(value)
+    return value.normalize()
+
+
+def deal_json(deal: Deal) -> dict[str, Any]:
+    return {
+        "id": deal.id,
+        "name": deal.name,
+        "amount": amount(deal.amount),
+        "stage": deal.stage.value,
+        "company_id": deal.company_id,
+        "contact_id": deal.contact_id,
+        "assigned_member_id": deal.assigned_member_id,
+        "expected_close_date": deal.expected_close_date.isoformat() if deal.expected_close_date else None,
+        "probability": deal.probability,
+        "lost_reason": deal.lost_reason,
+        "won_date": timestamp(deal.won_date),
+        "currency": deal.currency,
+        "created_at": timestamp(deal.created_at),
+        "updated_at": timestamp(deal.updated_at),
+    }
+
+
+def activity_json(activity: Activity) -> dict[str, Any]:
+    return {
+        "id": activity.id,
+        "type": activity.type.value,
+        "content": activity.content,
+        "deal_id": activity.deal_id,
+        "contact_id": activity.contact_id,
+        "created_by": activity.created_by,
+        "created_at": timestamp(activity.created_at),
+    }
+
+
+def company_json(company: Company) -> dict[str, Any]:
+    return {
+        "id": company.id,
+        "name": company.name,
+        "domain": company.domain,
+        "created_at": timestamp(company.created_at),
+        "updated_at": timestamp(company.updated_at),
+    }
+
+
+def contact_json(contact: Contact) -> dict[str, Any]:
+    return {
+        "id": contact.id,
+        "name": contact.name,
+        "email": contact.email,
+        "phone": contact.phone,
+        "company_id": contact.company_id,
+        "created_at": timestamp(contact.created_at),
+        "updated_at": timestamp(contact.updated_at),
+    }
+
+
+def member_json(user: User) -> dict[str, Any]:
+    return {"id": user.id, "name": user.name, "email": user.email}
+
+
+def page_json(page: Page, item_json: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "items": [item_json(item) for item in page.items],
+        "total": page.total,
+        "limit": page.limit,
+        "offset": page.offset,
+    }

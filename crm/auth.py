@@ -1,0 +1,50 @@
+"""Who is asking: the session cookie or a Bearer token, loaded for flask-login."""
+
+from flask import Request, Response, current_app, request
+
+from . import accounts
+from .accounts import IssuedToken
+from .extensions import login_manager
+from .models import User
+
+
+def token_from_request(req: Request) -> str | None:
+    """The secret a request presents: a Bearer token first, else the session cookie."""
+    scheme, _, credentials = req.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        return credentials.strip()
+    return req.cookies.get(current_app.config["AUTH_COOKIE_NAME"]) or None
+
+
+@login_manager.request_loader
+def load_user_from_request(req: Request) -> User | None:
+    token = token_from_request(req)
+    return accounts.user_for_token(token) if token else None
+
+
+def set_session_cookie(response: Response, issued: IssuedToken) -> None:
+    """Hand the browser its session: HttpOnly so scripts cannot read it, SameSite=Lax against CSRF."""
+    response.set_cookie(
+        current_app.config["AUTH_COOKIE_NAME"],
+        issued.secret,
+        expires=issued.record.expires_at,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["AUTH_COOKIE_SECURE"],
+    )
+
+
+def clear_session_cookie(response: Response) -> None:
+    response.delete_cookie(
+        current_app.config["AUTH_COOKIE_NAME"],
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["AUTH_COOKIE_SECURE"],
+    )
+
+
+def revoke_current_session() -> None:
+    """End the session (or token) this request presents."""
+    token = token_from_request(request)
+    if token:
+        accounts.sign_out(token)

@@ -1,0 +1,63 @@
+"""`flask crm ...`: set up the database, manage users and tokens, make demo data."""
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from flask_migrate import upgrade
+
+from . import accounts, demo
+from .errors import ValidationFailed
+
+crm_cli = AppGroup("crm", help="Administer the CRM.")
+
+
+@crm_cli.command("init-db")
+def init_db():
+    """Create or upgrade the database schema (safe to run again)."""
+    upgrade(directory=current_app.extensions["migrate"].directory)
+    click.echo("Database schema is up to date.")
+
+
+@crm_cli.command("create-user")
+@click.option("--org", "organization", required=True, help="Organization name; created when new.")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--password", required=True, help="At least 8 characters.")
+def create_user(organization: str, email: str, name: str, password: str):
+    """Create a user (and their organization when it is new); print the user id."""
+    try:
+        user = accounts.create_user(organization, email, name, password)
+    except ValidationFailed as error:
+        _fail(error)
+    click.echo(user.id)
+
+
+@crm_cli.command("create-token")
+@click.option("--email", required=True)
+def create_token(email: str):
+    """Print a new API token for the user, and nothing else."""
+    try:
+        issued = accounts.create_api_token(email)
+    except ValidationFailed as error:
+        _fail(error)
+    click.echo(issued.secret)
+
+
+@crm_cli.command("seed-demo")
+@click.option("--deals", "deal_count", default=200, show_default=True, type=click.IntRange(min=0))
+def seed_demo(deal_count: int):
+    """Make a demo organization with members, companies, contacts, deals and their history."""
+    seeded = demo.seed(deal_count, progress=_progress_bar)
+    click.echo(f"Demo organization '{seeded.organization_name}' has {seeded.deal_count} new deals.")
+    click.echo(f"Sign in as {demo.DEMO_EMAIL} with password {demo.DEMO_PASSWORD}")
+
+
+def _progress_bar(total: int, label: str):
+    return click.progressbar(length=total, label=label, file=sys.stderr)
+
+
+def _fail(error: ValidationFailed):
+    problems = "; ".join(f"{field} {message}" for field, message in error.fields.items())
+    raise click.ClickException(problems)

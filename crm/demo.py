@@ -1,0 +1,187 @@
+"""Demo data: an organization whose pipeline looks like a real sales team's."""
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from sqlalchemy import insert, select
+
+from . import accounts
+from .extensions import db
+from .ids import new_id
+from .models import Activity, ActivityType, Company, Contact, Deal, Stage, User
+from .text import fold
+from .types import now_utc
+
+DEMO_ORGANIZATION = "Demo Trading Co."
+DEMO_EMAIL = "demo@example.com"
+DEMO_PASSWORD = "demo-password"
+BATCH_SIZE = 2000
+
+MEMBERS = [
+    ("佐藤 花子", "hanako.sato@example.com"),
+    ("鈴木 一郎", "ichiro.suzuki@example.com"),
+    ("Emily Carter", "emily.carter@example.com"),
+    ("Lucas Martin", "lucas.martin@example.com"),
+]
+COMPANY_NAMES = [
+    "株式会社A", "株式会社さくら商事", "山田製作所", "東京ロジスティクス", "北海道フーズ", "大阪テック",
+    "みらい銀行", "青葉システム", "Acme Corp", "Globex", "Initech", "Umbrella Health", "Stark Industries",
+    "Wayne Enterprises", "Hooli", "Vandelay Imports", "Soylent Foods", "Tyrell Robotics",
+]
+CONTACT_NAMES = [
+    "田中 太郎", "高橋 美咲", "伊藤 健", "渡辺 由美", "中村 翔", "小林 さくら",
+    "John Smith", "Maria Garcia", "Wei Chen", "Aisha Khan", "Tom Becker", "Sofia Rossi",
+]
+DEAL_KINDS = ["年間契約", "導入支援", "追加ライセンス", "保守更新", "Annual plan", "Pilot", "Expansion", "Renewal"]
+PROBABILITY = {
+    Stage.LEAD: 10, Stage.QUALIFICATION: 25, Stage.PROPOSAL: 50,
+    Stage.NEGOTIATION: 75, Stage.CLOSED_WON: 100, Stage.CLOSED_LOST: 0,
+}
+OPEN_PATH = [Stage.LEAD, Stage.QUALIFICATION, Stage.PROPOSAL, Stage.NEGOTIATION]
+LOST_REASONS = ["Budget frozen", "Chose a competitor", "予算不足", "No decision", None]
+NOTES = ["初回ヒアリング実施。予算感は1000万円前後。", "Sent the proposal deck.", "Call scheduled for next week.", "見積書を送付済み。"]
+
+
+@dataclass(frozen=True)
+class Seeded:
+    organization_name: str
+    deal_count: int
+
+
+def seed(deal_count: int, progress: Callable, rng: random.Random | None = None) -> Seeded:
+    """Make (or reuse) the demo organization and add deal_count deals with their history."""
+    rng = rng or random.Random()
+    owner = _demo_user()
+    organization_id = owner.organization_id
+    members = [owner] + [_member(organization_id, name, email) for name, email in MEMBERS]
+    companies = _companies(organization_id)
+    contacts = _contacts(organization_id, companies, rng)
+    db.session.commit()
+
+    with progress(deal_count, "Creating deals") as bar:
+        for start in range(0, deal_count, BATCH_SIZE):
+            size = min(BATCH_SIZE, deal_count - start)
+            deals, activities = [], []
+            for _ in range(size):
+                deal = _deal_row(organization_id, members, companies, contacts, rng)
+                deals.append(deal)
+                activities.extend(_history_rows(deal, rng.choice(members).id, rng))
+            db.session.execute(insert(Deal), deals)
+            db.session.execute(insert(Activity), activities)
+            db.session.commit()
+            bar.update(size)
+    return Seeded(DEMO_ORGANIZATION, deal_count)
+
+
+def _demo_user() -> User:
+    user = db.session.scalar(select(User).where(User.email == DEMO_EMAIL))
+    return user or accounts.create_user(DEMO_ORGANIZATION, DEMO_EMAIL, "Demo User", DEMO_PASSWORD)
+
+
+def _member(organization_id: str, name: str, email: str) -> User:
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is None:
+        user = User(
+            organization_id=organization_id,
+            email=email,
+            name=name,
+            name_norm=fold(name),
+            password_hash="!",  # demo colleagues cannot sign in; "!" matches no password hash
+        )
+        db.session.add(user)
+    return user
+
+
+def _companies(organization_id: str) -> list[Company]:
+    existing = db.session.scalars(select(Company).where(Company.organization_id == organization_id)).all()
+    if existing:
+        return list(existing)
+    companies = [Company(organization_id=organization_id, name=name, name_norm=fold(name)) for name in COMPANY_NAMES]
+    db.session.add_all(companies)
+    return companies
+
+
+def _contacts(organization_id: str, companies: list[Company], rng: random.Random) -> list[Contact]:
+    existing = db.session.scalars(select(Contact).where(Contact.organization_id == organization_id)).all()
+    if existing:
+        return list(existing)
+    db.session.flush()
+    contacts = []
+    for index, name in enumerate(CONTACT_NAMES):
+        company = companies[index % len(companies)]
+        contacts.append(
+            Contact(
+                organization_id=organization_id,
+                company_id=company.id,
+                name=name,
+                name_norm=fold(name),
+                email=f"contact{index + 1}@example.com",
+            )
+        )
+    db.session.add_all(contacts)
+    return contacts
+
+
+def _deal_row(organization_id, members, companies, contacts, rng: random.Random) -> dict:
+    now = now_utc()
+    created_at = now - timedelta(seconds=rng.randint(3600, 3 * 365 * 86400))
+    updated_at = min(now, created_at + timedelta(seconds=rng.randint(0, 90 * 86400)))
+    stage = rng.choices(list(Stage), weights=[30, 20, 15, 10, 15, 10])[0]
+    company = rng.choice(companies)
+    currency = rng.choices(["JPY", "USD", "EUR"], weights=[80, 15, 5])[0]
+    if currency == "JPY":
+        amount = Decimal(rng.randint(10, 5000) * 10000)
+    else:
+        amount = Decimal(rng.randint(1000, 500000)) + Decimal(rng.randint(0, 99)) / 100
+    name = f"{company.name} {rng.choice(DEAL_KINDS)}"
+    return {
+        "id": new_id("deal"),
+        "organization_id": organization_id,
+        "name": name,
+        "name_norm": fold(name),
+        "amount": amount if rng.random() > 0.05 else None,
+        "currency": currency,
+        "stage": stage,
+        "probability": PROBABILITY[stage],
+        "company_id": company.id,
+        "contact_id": rng.choice(contacts).id,
+        "assigned_member_id": rng.choice(members).id if rng.random() > 0.1 else None,
+        "expected_close_date": (created_at + timedelta(days=rng.randint(14, 180))).date(),
+        "lost_reason": rng.choice(LOST_REASONS) if stage == Stage.CLOSED_LOST else None,
+        "won_date": updated_at if stage == Stage.CLOSED_WON else None,
+        "created_at": created_at,
+        "updated_at": updated_at,
+    }
+
+
+def _history_rows(deal: dict, creator: str, rng: random.Random) -> list[dict]:
+    """Activities that tell how the deal got to its stage: created, each move, maybe a note."""
+    stage = deal["stage"]
+    if stage in OPEN_PATH:
+        path = OPEN_PATH[: OPEN_PATH.index(stage) + 1]
+    else:
+        path = OPEN_PATH[: rng.randint(1, len(OPEN_PATH))] + [stage]
+    span = deal["updated_at"] - deal["created_at"]
+    moments = sorted(deal["created_at"] + span * rng.random() for _ in path[1:])
+    rows = [_activity(deal, ActivityType.CREATED, "Deal created.", creator, deal["created_at"])]
+    for before, after, moment in zip(path, path[1:], moments):
+        rows.append(_activity(deal, ActivityType.STAGE_CHANGE, f"{before.value} → {after.value}", creator, moment))
+    if rng.random() < 0.3:
+        rows.append(_activity(deal, ActivityType.NOTE, rng.choice(NOTES), creator, deal["updated_at"]))
+    return rows
+
+
+def _activity(deal: dict, kind: ActivityType, content: str, created_by: str, created_at) -> dict:
+    return {
+        "id": new_id("activity"),
+        "organization_id": deal["organization_id"],
+        "deal_id": deal["id"],
+        "type": kind,
+        "content": content,
+        "contact_id": None,
+        "created_by": created_by,
+        "created_at": created_at,
+    }

@@ -1,0 +1,37 @@
+"""Errors the domain raises; each web layer turns them into its own answer (JSON or a page)."""
+
+
+class DomainError(Exception):
+    """Base of the errors a request can provoke by what it sends."""
+
+
+class NotFound(DomainError):
+    """The record does not exist, is deleted, or belongs to another organization."""
+
+    def __init__(self, what: str = "record"):
+        super().__init__(f"No such {what}.")
+        self.what = what
+
+
+class ValidationFailed(DomainError):
+    """Some submitted fields are invalid; fields maps each bad field to what is wrong with it."""
+
+    def __init__(self, fields: dict[str, str], message: str = "Some fields are invalid."):
+        super().__init__(message)
+        self.fields = fields
+
+
+class BadParameter(DomainError):
+    """A query parameter has a value the listing cannot use."""
+
+    def __init__(self, name: str, problem: str):
+        super().__init__(f"Query parameter '{name}' {problem}.")
+        self.name = name
+        self.problem = problem
+
+
+class InvalidCredentials(DomainError):
+    """Wrong email or password; which of the two is deliberately not said."""
+
+    def __init__(self):
+        super().__init__("Invalid email or password.")

@@ -1,0 +1,79 @@
+"""Reading list parameters (paging, search, sort) the same way for every collection."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from .errors import BadParameter
+
+T = TypeVar("T")
+MAX_SEARCH_LENGTH = 255
+
+
+class Params:
+    """Query parameters as a mapping of name to every value given for it."""
+
+    def __init__(self, values: Mapping[str, Sequence[str]]):
+        self._values = values
+
+    def single(self, name: str) -> str | None:
+        """The parameter's one value, or None when absent; given twice is an error, not a guess."""
+        given = self._values.get(name) or []
+        if len(given) > 1:
+            raise BadParameter(name, "is given more than once")
+        return given[0] if given else None
+
+    def whole_number(self, name: str, *, default: int, minimum: int, cap: int | None = None) -> int:
+        """An integer of at least minimum; values above cap are lowered to cap."""
+        raw = self.single(name)
+        if raw is None or raw == "":
+            return default
+        if not raw.isascii() or not raw.isdigit() or len(raw) > 12:
+            raise BadParameter(name, f"must be a whole number of at least {minimum}")
+        number = int(raw)
+        if number < minimum:
+            raise BadParameter(name, f"must be a whole number of at least {minimum}")
+        return min(number, cap) if cap is not None else number
+
+    def choice(self, name: str, choices: Sequence[str], *, default: str | None = None) -> str | None:
+        """One of choices, or default when absent or empty."""
+        raw = self.single(name)
+        if raw is None or raw == "":
+            return default
+        if raw not in choices:
+            raise BadParameter(name, f"must be one of: {', '.join(choices)}")
+        return raw
+
+    def search(self, name: str = "search") -> str | None:
+        """A search term, trimmed; empty means no search."""
+        raw = self.single(name)
+        if raw is None or not raw.strip():
+            return None
+        if len(raw) > MAX_SEARCH_LENGTH:
+            raise BadParameter(name, f"must be at most {MAX_SEARCH_LENGTH} characters long")
+        if "\x00" in raw:
+            raise BadParameter(name, "must not contain NUL characters")
+        return raw.strip()
+
+
+@dataclass(frozen=True)
+class Window:
+    """Which slice of a collection to answer: offset-based, as the API's lists are."""
+
+    limit: int
+    offset: int
+
+    @classmethod
+    def from_params(cls, params: Params, *, default_limit: int = 50, max_limit: int = 200) -> "Window":
+        return cls(
+            limit=params.whole_number("limit", default=default_limit, minimum=1, cap=max_limit),
+            offset=params.whole_number("offset", default=0, minimum=0),
+        )
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    total: int
+    limit: int
+    offset: int

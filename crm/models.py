@@ -1,0 +1,199 @@
+"""Database models: columns, relationships, indexes and constraints."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
+
+from .extensions import db
+from .ids import new_id
+from .types import Money, UTCDateTime, now_utc
+
+ID = String(40)
+# Sorting by name must give the same order on SQLite (binary) and PostgreSQL (locale collation).
+SORTABLE_TEXT = String(255).with_variant(String(255, collation="C"), "postgresql")
+
+
+class Stage(StrEnum):
+    LEAD = "lead"
+    QUALIFICATION = "qualification"
+    PROPOSAL = "proposal"
+    NEGOTIATION = "negotiation"
+    CLOSED_WON = "closed_won"
+    CLOSED_LOST = "closed_lost"
+
+
+class ActivityType(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    STAGE_CHANGE = "stage_change"
+    NOTE = "note"
+    CALL = "call"
+    EMAIL = "email"
+    MEETING = "meeting"
+
+
+def _enum_column(enum: type[StrEnum], name: str) -> Enum:
+    """A VARCHAR holding the enum's values, guarded by a CHECK constraint on both databases."""
+    return Enum(
+        enum,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=20,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
+
+
+class Organization(db.Model):
+    __tablename__ = "organizations"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=lambda: new_id("organization"))
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (Index("ix_users_org_name", "organization_id", "name_norm", "id"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=lambda: new_id("user"))
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"))
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    name_norm: Mapped[str] = mapped_column(SORTABLE_TEXT)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    organization: Mapped[Organization] = relationship(lazy="joined")
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+
+class AuthToken(db.Model):
+    """A sign-in session or a long-lived API token; only the SHA-256 of the secret is stored."""
+
+    __tablename__ = "auth_tokens"
+    __table_args__ = (
+        CheckConstraint("kind IN ('session', 'api')", name="ck_auth_tokens_kind"),
+        Index("ix_auth_tokens_user", "user_id"),
+    )
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class Company(db.Model):
+    __tablename__ = "companies"
+    __table_args__ = (Index("ix_companies_org_name", "organization_id", "name_norm", "id"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=lambda: new_id("company"))
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"))
+    name: Mapped[str] = mapped_column(String(255))
+    name_norm: Mapped[str] = mapped_column(SORTABLE_TEXT)
+    domain: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+
+class Contact(db.Model):
+    __tablename__ = "contacts"
+    __table_args__ = (
+        Index("ix_contacts_org_name", "organization_id", "name_norm", "id"),
+        Index("ix_contacts_company", "company_id"),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=lambda: new_id("contact"))
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"))
+    company_id: Mapped[str | None] = mapped_column(ForeignKey("companies.id"))
+    name: Mapped[str] = mapped_column(String(255))
+    name_norm: Mapped[str] = mapped_column(SORTABLE_TEXT)
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(50))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+
+_LIVE_DEALS = text("deleted_at IS NULL")
+
+
+def _live_deal_index(name: str, *columns: str) -> Index:
+    """An index over the organization's deals that are not deleted: every list query is one of these."""
+    return Index(name, "organization_id", *columns, postgresql_where=_LIVE_DEALS, sqlite_where=_LIVE_DEALS)
+
+
+class Deal(db.Model):
+    __tablename__ = "deals"
+    __table_args__ = (
+        CheckConstraint("amount >= 0", name="ck_deals_amount_not_negative"),
+        CheckConstraint("probability BETWEEN 0 AND 100", name="ck_deals_probability_range"),
+        _live_deal_index("ix_deals_org_created", "created_at", "id"),
+        _live_deal_index("ix_deals_org_updated", "updated_at", "id"),
+        _live_deal_index("ix_deals_org_name", "name_norm", "id"),
+        _live_deal_index("ix_deals_org_amount", "amount", "id"),
+        _live_deal_index("ix_deals_org_stage_created", "stage", "created_at", "id"),
+        Index("ix_deals_company", "company_id"),
+        Index("ix_deals_contact", "contact_id"),
+        Index("ix_deals_assignee", "assigned_member_id"),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=lambda: new_id("deal"))
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"))
+    name: Mapped[str] = mapped_column(String(255))
+    # The name folded (NFKC, casefold) for case-insensitive search and sorting in any script.
+    name_norm: Mapped[str] = mapped_column(SORTABLE_TEXT)
+    amount: Mapped[Decimal | None] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3))
+    stage: Mapped[Stage] = mapped_column(_enum_column(Stage, "stage"))
+    probability: Mapped[int | None] = mapped_column(Integer)
+    company_id: Mapped[str | None] = mapped_column(ForeignKey("companies.id"))
+    contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.id"))
+    assigned_member_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    expected_close_date: Mapped[date | None]
+    lost_reason: Mapped[str | None] = mapped_column(Text)
+    won_date: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    activities: WriteOnlyMapped["Activity"] = relationship(
+        back_populates="deal", order_by="desc(Activity.created_at), desc(Activity.id)"
+    )
+
+
+class Activity(db.Model):
+    __tablename__ = "activities"
+    __table_args__ = (Index("ix_activities_deal_created", "deal_id", "created_at", "id"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=lambda: new_id("activity"))
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"))
+    deal_id: Mapped[str] = mapped_column(ForeignKey("deals.id"))
+    type: Mapped[ActivityType] = mapped_column(_enum_column(ActivityType, "activity_type"))
+    content: Mapped[str] = mapped_column(Text)
+    contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.id"))
+    created_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    deal: Mapped[Deal] = relationship(back_populates="activities")

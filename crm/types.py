@@ -1,0 +1,55 @@
+"""Column types that keep money exact and time in UTC on every database."""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, DateTime
+from sqlalchemy.types import TypeDecorator
+
+MONEY_PLACES = 2
+_MONEY_SCALE = 10**MONEY_PLACES
+
+
+class Money(TypeDecorator):
+    """An exact amount with two decimal places, stored as a whole number of hundredths.
+
+    SQLite has no exact decimal type (NUMERIC columns hold floats), so both databases store the
+    same scaled integer: exact, summable and indexable everywhere.
+    """
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect) -> int | None:
+        if value is None:
+            return None
+        scaled = Decimal(value) * _MONEY_SCALE
+        if scaled != scaled.to_integral_value():
+            raise ValueError(f"amount {value} has more than {MONEY_PLACES} decimal places")
+        return int(scaled)
+
+    def process_result_value(self, value: int | None, dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return Decimal(int(value)).scaleb(-MONEY_PLACES)
+
+
+class UTCDateTime(TypeDecorator):
+    """A moment in time, stored as naive UTC and read back as an aware UTC datetime."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are ambiguous; pass an aware one")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,165 @@
+"""Fixtures: an app per test on SQLite (always) and PostgreSQL (when TEST_DATABASE_URL is set),
+each with a freshly migrated, empty database; API clients signed in as users of an organization."""
+
+import os
+import shutil
+import uuid
+from itertools import count
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+
+from crm import create_app
+from crm.extensions import db
+
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+DATABASES = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+# Tables in the order rows can be deleted without breaking a foreign key.
+TABLES_CHILD_FIRST = ["activities", "deals", "contacts", "companies", "auth_tokens", "users", "organizations"]
+PASSWORD = "correct horse battery"
+
+_unique = count(1)
+
+
+def _config(database_uri: str) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_uri,
+        # A fast hash: the suite creates hundreds of users; production uses scrypt.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+    }
+
+
+def _migrate(database_uri: str) -> None:
+    app = create_app(_config(database_uri))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """A SQLite file migrated once; each test gets a copy."""
+    path = tmp_path_factory.mktemp("template") / "crm.sqlite3"
+    _migrate(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_uri():
+    """A schema of its own in the test database, migrated once and dropped at the end."""
+    schema = f"crm_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    uri = f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+    _migrate(uri)
+    yield uri
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(params=DATABASES)
+def database_uri(request, tmp_path):
+    if request.param == "sqlite":
+        path = tmp_path / "crm.sqlite3"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    uri = request.getfixturevalue("postgres_uri")
+    engine = create_engine(uri)
+    with engine.begin() as connection:
+        for table in TABLES_CHILD_FIRST:
+            connection.execute(text(f"DELETE FROM {table}"))
+    engine.dispose()
+    return uri
+
+
+@pytest.fixture
+def app(database_uri):
+    app = create_app(_config(database_uri))
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class ApiClient:
+    """A test client that sends a Bearer token (when it has one) and JSON bodies."""
+
+    def __init__(self, client, token: str | None, user: dict | None = None):
+        self.client = client
+        self.token = token
+        self.user = user
+
+    def _headers(self, headers):
+        merged = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        merged.update(headers or {})
+        return merged
+
+    def get(self, path, headers=None, **kwargs):
+        return self.client.get(path, headers=self._headers(headers), **kwargs)
+
+    def delete(self, path, headers=None, **kwargs):
+        return self.client.delete(path, headers=self._headers(headers), **kwargs)
+
+    def post(self, path, json=None, headers=None, **kwargs):
+        return self.client.post(path, json=json, headers=self._headers(headers), **kwargs)
+
+    def patch(self, path, json=None, headers=None, **kwargs):
+        return self.client.patch(path, json=json, headers=self._headers(headers), **kwargs)
+
+
+@pytest.fixture
+def make_user(app, client):
+    """Create a user (and organization) through the CLI's domain call; sign in through the API."""
+    from crm import accounts
+
+    def make(org: str = "Acme", email: str | None = None, name: str = "Ann Example") -> ApiClient:
+        email = email or f"user{next(_unique)}@example.com"
+        with app.app_context():
+            accounts.create_user(org, email, name, PASSWORD)
+        response = client.post("/api/v1/auth/sign-in", json={"email": email, "password": PASSWORD})
+        assert response.status_code == 200, response.get_json()
+        body = response.get_json()
+        client.delete_cookie(app.config["AUTH_COOKIE_NAME"])
+        return ApiClient(app.test_client(), body["token"], body["user"])
+
+    return make
+
+
+@pytest.fixture
+def api(make_user) -> ApiClient:
+    """A signed-in user of the organization Acme."""
+    return make_user("Acme")
+
+
+@pytest.fixture
+def rival(make_user) -> ApiClient:
+    """A signed-in user of another organization."""
+    return make_user("Rival Inc")
+
+
+@pytest.fixture
+def make_deal(api):
+    """Create a deal through the API as the Acme user and return its JSON."""
+
+    def make(client: ApiClient | None = None, **fields) -> dict:
+        fields.setdefault("name", f"Deal {next(_unique)}")
+        response = (client or api).post("/api/v1/crm/deals", json=fields)
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()["deal"]
+
+    return make
