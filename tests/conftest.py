@@ -22,7 +22,7 @@ PASSWORD = "correct horse battery"
 _unique = count(1)
 
 
-def _config(database_uri: str) -> dict:
+def app_config(database_uri: str) -> dict:
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
@@ -33,7 +33,7 @@ def _config(database_uri: str) -> dict:
 
 
 def _migrate(database_uri: str) -> None:
-    app = create_app(_config(database_uri))
+    app = create_app(app_config(database_uri))
     with app.app_context():
         upgrade()
         db.engine.dispose()
@@ -80,7 +80,7 @@ def database_uri(request, tmp_path):
 
 @pytest.fixture
 def app(database_uri):
-    app = create_app(_config(database_uri))
+    app = create_app(app_config(database_uri))
     yield app
     with app.app_context():
         db.engine.dispose()
