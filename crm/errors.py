@@ -16,8 +16,8 @@ class NotFound(DomainError):
 class ValidationFailed(DomainError):
     """Some submitted fields are invalid; fields maps each bad field to what is wrong with it."""
 
-    def __init__(self, fields: dict[str, str], message: str = "Some fields are invalid."):
-        super().__init__(message)
+    def __init__(self, fields: dict[str, str], message: str | None = None):
+        super().__init__(message or "Invalid fields: " + ", ".join(fields) + ".")
         self.fields = fields
 
 

@@ -132,11 +132,9 @@ def moment(value: Any) -> datetime:
         raise FieldError("must be an ISO 8601 date-time such as 2026-01-15T09:00:00Z.")
     try:
         parsed = datetime.fromisoformat(value)
-    except ValueError:
+        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError):
         raise FieldError("must be an ISO 8601 date-time such as 2026-01-15T09:00:00Z.") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
 
 
 def choice(values: list[str]) -> Parser:
