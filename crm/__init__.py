@@ -6,11 +6,12 @@ from flask import Flask
 
 from . import auth  # noqa: F401  (registers the flask-login request loader)
 from .api import api
-from .api.errors import register_api_error_handlers
 from .cli import crm_cli
+from .error_handlers import register_error_handlers
 from .config import configure_sqlite, engine_options, settings_from_environment
 from .extensions import db, login_manager, migrate
 from .jsonio import ExactJSONProvider
+from .security import init_security
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = ROOT / "migrations"
@@ -39,10 +40,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     login_manager.init_app(app)
     login_manager.session_protection = None
+    init_security(app)
     with app.app_context():
         configure_sqlite(db.engine)
 
     app.register_blueprint(api)
-    register_api_error_handlers(app)
+    register_error_handlers(app)
     app.cli.add_command(crm_cli)
     return app

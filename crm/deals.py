@@ -5,11 +5,14 @@ activity history and commits both in one transaction. Views call exactly one of 
 """
 
 from collections.abc import Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import contains_eager, joinedload
 
 from . import validation as v
 from .directory import is_owned
@@ -47,7 +50,15 @@ DEAL_FIELD_PARSERS: dict[str, v.Parser] = {
     "currency": v.currency,
     "note": v.optional(v.text(MAX_NOTE_LENGTH, multiline=True)),
 }
+ACTIVITY_FIELD_PARSERS: dict[str, v.Parser] = {
+    "type": v.choice([ActivityType.NOTE.value, ActivityType.CALL.value, ActivityType.EMAIL.value, ActivityType.MEETING.value]),
+    "content": v.text(MAX_NOTE_LENGTH, multiline=True),
+    "contact_id": v.optional(v.record_id(lambda value: is_id_of("contact", value), "contact")),
+}
 STAGE_CHANGE_PARSERS = {name: DEAL_FIELD_PARSERS[name] for name in ("stage", "lost_reason", "note")}
+UNASSIGNED = "none"
+# What a page shows beside a deal, loaded with it in one query.
+RELATIONS = (joinedload(Deal.company), joinedload(Deal.contact), joinedload(Deal.assignee))
 READ_ONLY_FIELDS = frozenset({"id", "created_at", "updated_at", "deleted_at", "organization_id"})
 
 # A closed deal's probability is a fact, not a guess.
@@ -76,13 +87,10 @@ class DealQuery:
         )
 
 
-def list_deals(organization_id: str, query: DealQuery) -> Page[Deal]:
-    """Answer one page of the organization's live deals and how many match in all."""
-    matching = _live_deals(organization_id)
-    if query.stage:
-        matching = matching.where(Deal.stage == query.stage)
-    if query.search:
-        matching = matching.where(Deal.name_norm.like(contains_pattern(query.search), escape="\\"))
+def list_deals(organization_id: str, query: DealQuery, *, with_relations: bool = False) -> Page[Deal]:
+    """Answer one page of the organization's live deals and how many match in all (with each deal's
+    company, contact and assignee loaded in the same query when a page shows them)."""
+    matching = matching_deals(organization_id, search=query.search, stage=query.stage)
     total = db.session.scalar(select(func.count()).select_from(matching.subquery()))
     key = SORT_COLUMNS[query.sort]
     # NULL amounts count as the smallest on both databases (SQLite's own rule), so that one index
@@ -91,15 +99,106 @@ def list_deals(organization_id: str, query: DealQuery) -> Page[Deal]:
         ordering = [key.asc().nulls_first(), Deal.id.asc()]
     else:
         ordering = [key.desc().nulls_last(), Deal.id.desc()]
-    items = db.session.scalars(
-        matching.order_by(*ordering).limit(query.window.limit).offset(query.window.offset)
-    ).all()
+    listed = matching.order_by(*ordering).limit(query.window.limit).offset(query.window.offset)
+    if with_relations:
+        listed = listed.options(*RELATIONS)
+    items = db.session.scalars(listed).unique().all()
     return Page(list(items), total, query.window.limit, query.window.offset)
 
 
-def get_deal(organization_id: str, deal_id: str) -> Deal:
+def recent_activities(organization_id: str, limit: int = 10) -> list[Activity]:
+    """The organization's latest activities on live deals, with each deal and author loaded."""
+    query = (
+        select(Activity)
+        .join(Activity.deal)
+        .where(Activity.organization_id == organization_id, Deal.deleted_at.is_(None))
+        .options(contains_eager(Activity.deal), joinedload(Activity.author))
+        .order_by(Activity.created_at.desc(), Activity.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(query).unique())
+
+
+def add_activity(actor: User, deal_id: str, data: Mapping[str, Any]) -> Activity:
+    """Log a note, call, email or meeting on a deal's history."""
+    fields = v.parse_fields(data, ACTIVITY_FIELD_PARSERS, required=frozenset({"type", "content"}))
+    with _transaction():
+        deal = get_deal(actor.organization_id, deal_id)
+        if fields.get("contact_id") and not is_owned(Contact, actor.organization_id, fields["contact_id"]):
+            raise ValidationFailed({"contact_id": "does not name a contact of your organization."})
+        activity = _History(deal, actor, now_utc()).record(
+            ActivityType(fields["type"]), fields["content"], contact_id=fields.get("contact_id")
+        )
+    return activity
+
+
+def fields_from_form(form: Mapping[str, str]) -> dict[str, Any]:
+    """Turn an HTML form's strings into the values the deal schema parses, so that forms and the
+    API share one set of rules: an empty optional field means null, numbers are read as numbers
+    (a thousands separator allowed), and anything unreadable is passed on for the schema to refuse."""
+    fields: dict[str, Any] = {}
+    for name in DEAL_FIELD_PARSERS:
+        if name not in form:
+            continue
+        value = form[name].strip()
+        if name in ("note", "lost_reason", "won_date") and not value:
+            continue
+        if not value and name not in ("name", "stage", "currency"):
+            fields[name] = None
+        elif name in ("amount", "probability"):
+            fields[name] = _number_or_text(value)
+        else:
+            fields[name] = value
+    return fields
+
+
+def form_values(deal: Deal) -> dict[str, str]:
+    """A deal's fields as an HTML form shows them (the inverse of fields_from_form)."""
+    values = {
+        "name": deal.name,
+        "amount": "" if deal.amount is None else f"{deal.amount.normalize():f}",
+        "stage": deal.stage.value,
+        "company_id": deal.company_id or "",
+        "contact_id": deal.contact_id or "",
+        "assigned_member_id": deal.assigned_member_id or "",
+        "expected_close_date": deal.expected_close_date.isoformat() if deal.expected_close_date else "",
+        "probability": "" if deal.probability is None else str(deal.probability),
+        "lost_reason": deal.lost_reason or "",
+        "currency": deal.currency,
+    }
+    return values
+
+
+def _number_or_text(value: str) -> Any:
+    try:
+        number = Decimal(value.replace(",", ""))
+    except InvalidOperation:
+        return value
+    return int(number) if number.is_finite() and number == number.to_integral_value() else number
+
+
+def matching_deals(
+    organization_id: str, *, search: str | None = None, stage: Stage | None = None, assignee: str | None = None
+) -> Select:
+    """The organization's live deals narrowed by name search, stage and assignee (UNASSIGNED for none)."""
+    matching = select(Deal).where(Deal.organization_id == organization_id, Deal.deleted_at.is_(None))
+    if stage:
+        matching = matching.where(Deal.stage == stage)
+    if search:
+        matching = matching.where(Deal.name_norm.like(contains_pattern(search), escape="\\"))
+    if assignee == UNASSIGNED:
+        matching = matching.where(Deal.assigned_member_id.is_(None))
+    elif assignee:
+        matching = matching.where(Deal.assigned_member_id == assignee)
+    return matching
+
+
+def get_deal(organization_id: str, deal_id: str, *, with_relations: bool = False) -> Deal:
     """The organization's live deal with that id; NotFound for any other."""
-    deal = db.session.scalar(_live_deals(organization_id).where(Deal.id == deal_id)) if is_id_of("deal", deal_id) else None
+    if not is_id_of("deal", deal_id):
+        raise NotFound("deal")
+    query = matching_deals(organization_id).where(Deal.id == deal_id)
+    deal = db.session.scalar(query.options(*RELATIONS) if with_relations else query)
     if deal is None:
         raise NotFound("deal")
     return deal
@@ -107,45 +206,44 @@ def get_deal(organization_id: str, deal_id: str) -> Deal:
 
 def create_deal(actor: User, data: Mapping[str, Any]) -> Deal:
     """Create a deal from submitted fields and record its creation (and note)."""
-    fields = v.parse_fields(data, DEAL_FIELD_PARSERS, required=frozenset({"name"}), read_only=READ_ONLY_FIELDS)
-    note = fields.pop("note", None)
-    _check_references(actor.organization_id, fields)
-    now = now_utc()
-    deal = Deal(
-        organization_id=actor.organization_id,
-        stage=Stage.LEAD,
-        currency="JPY",
-        created_at=now,
-        updated_at=now,
+    fields, errors = v.collect_fields(
+        data, DEAL_FIELD_PARSERS, required=frozenset({"name"}), read_only=READ_ONLY_FIELDS
     )
-    _assign(deal, fields)
-    _settle_stage(deal, None, fields, now)
-    db.session.add(deal)
-    history = _History(deal, actor, now)
-    history.record(ActivityType.CREATED, "Deal created.")
-    if note:
-        history.record(ActivityType.NOTE, note)
-    db.session.commit()
+    note = fields.pop("note", None)
+    with _transaction():
+        now = now_utc()
+        reference_errors = _reference_errors(actor.organization_id, fields)
+        deal = Deal(organization_id=actor.organization_id, stage=Stage.LEAD, currency="JPY", created_at=now, updated_at=now)
+        _assign(deal, fields)
+        _refuse_all(errors, reference_errors, _settle_stage(deal, None, fields, now))
+        db.session.add(deal)
+        history = _History(deal, actor, now)
+        history.record(ActivityType.CREATED, "Deal created.")
+        if note:
+            history.record(ActivityType.NOTE, note)
     return deal
 
 
 def update_deal(actor: User, deal_id: str, data: Mapping[str, Any]) -> Deal:
     """Change only the submitted fields of a deal, with stage side effects and history."""
-    fields = v.parse_fields(data, DEAL_FIELD_PARSERS, read_only=READ_ONLY_FIELDS)
-    return _change(actor, deal_id, fields)
+    fields, errors = v.collect_fields(data, DEAL_FIELD_PARSERS, read_only=READ_ONLY_FIELDS)
+    with _transaction():
+        return _apply_change(actor, deal_id, fields, errors)
 
 
 def change_stage(actor: User, deal_id: str, data: Mapping[str, Any]) -> Deal:
     """Move a deal to another stage (with an optional lost reason and note)."""
-    fields = v.parse_fields(data, STAGE_CHANGE_PARSERS, required=frozenset({"stage"}), read_only=READ_ONLY_FIELDS)
-    return _change(actor, deal_id, fields)
+    fields, errors = v.collect_fields(
+        data, STAGE_CHANGE_PARSERS, required=frozenset({"stage"}), read_only=READ_ONLY_FIELDS
+    )
+    with _transaction():
+        return _apply_change(actor, deal_id, fields, errors)
 
 
 def delete_deal(actor: User, deal_id: str) -> None:
     """Soft-delete a deal: it leaves every list, while its row and history stay."""
-    deal = _get_for_update(actor.organization_id, deal_id)
-    deal.deleted_at = now_utc()
-    db.session.commit()
+    with _transaction():
+        _get_for_update(actor.organization_id, deal_id).deleted_at = now_utc()
 
 
 def list_activities(organization_id: str, deal_id: str, params: Params) -> tuple[list[Activity], int]:
@@ -158,29 +256,37 @@ def list_activities(organization_id: str, deal_id: str, params: Params) -> tuple
     return list(activities), total
 
 
-def _live_deals(organization_id: str) -> Select:
-    return select(Deal).where(Deal.organization_id == organization_id, Deal.deleted_at.is_(None))
+@contextmanager
+def _transaction():
+    """Commit the change and its activities together, or nothing at all."""
+    try:
+        yield
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
 
 
 def _get_for_update(organization_id: str, deal_id: str) -> Deal:
     """Load a deal and lock its row (PostgreSQL) so concurrent changes queue instead of interleaving."""
     if not is_id_of("deal", deal_id):
         raise NotFound("deal")
-    deal = db.session.scalar(_live_deals(organization_id).where(Deal.id == deal_id).with_for_update())
+    deal = db.session.scalar(matching_deals(organization_id).where(Deal.id == deal_id).with_for_update())
     if deal is None:
         raise NotFound("deal")
     return deal
 
 
-def _change(actor: User, deal_id: str, fields: dict[str, Any]) -> Deal:
+def _apply_change(actor: User, deal_id: str, fields: dict[str, Any], errors: dict[str, str]) -> Deal:
     deal = _get_for_update(actor.organization_id, deal_id)
     note = fields.pop("note", None)
-    _check_references(actor.organization_id, fields)
     now = now_utc()
     previous_stage = deal.stage
     changed = [name for name, value in fields.items() if name != "stage" and getattr(deal, name) != value]
+    # Checked before the deal changes: a query after it would flush the unchecked ids.
+    reference_errors = _reference_errors(actor.organization_id, fields)
     _assign(deal, fields)
-    _settle_stage(deal, previous_stage, fields, now)
+    _refuse_all(errors, reference_errors, _settle_stage(deal, previous_stage, fields, now))
     history = _History(deal, actor, now)
     if deal.stage != previous_stage:
         history.record(ActivityType.STAGE_CHANGE, f"{previous_stage.value} → {deal.stage.value}")
@@ -191,7 +297,6 @@ def _change(actor: User, deal_id: str, fields: dict[str, Any]) -> Deal:
         deal.updated_at = max(now, deal.updated_at + timedelta(seconds=1))
     if note:
         history.record(ActivityType.NOTE, note)
-    db.session.commit()
     return deal
 
 
@@ -202,8 +307,17 @@ def _assign(deal: Deal, fields: Mapping[str, Any]) -> None:
         deal.name_norm = fold(deal.name)
 
 
-def _settle_stage(deal: Deal, previous: Stage | None, sent: Mapping[str, Any], now: datetime) -> None:
-    """Apply what entering or leaving a closed stage implies, and refuse what contradicts it."""
+def _refuse_all(*problems: dict[str, str]) -> None:
+    """Raise one error naming every bad field, whichever check found it (the first finding wins)."""
+    errors: dict[str, str] = {}
+    for found in problems:
+        errors = found | errors
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _settle_stage(deal: Deal, previous: Stage | None, sent: Mapping[str, Any], now: datetime) -> dict[str, str]:
+    """Apply what entering or leaving a closed stage implies; answer what contradicts it."""
     errors: dict[str, str] = {}
     if deal.stage != previous:
         if deal.stage in PROBABILITY_OF_CLOSED and "probability" not in sent:
@@ -221,12 +335,11 @@ def _settle_stage(deal: Deal, previous: Stage | None, sent: Mapping[str, Any], n
         errors["won_date"] = "can only be set on a deal in stage closed_won."
     if deal.lost_reason is not None and deal.stage != Stage.CLOSED_LOST:
         errors["lost_reason"] = "can only be set on a deal in stage closed_lost."
-    if errors:
-        raise ValidationFailed(errors)
+    return errors
 
 
-def _check_references(organization_id: str, fields: Mapping[str, Any]) -> None:
-    """Refuse ids that do not name a record of the caller's organization."""
+def _reference_errors(organization_id: str, fields: Mapping[str, Any]) -> dict[str, str]:
+    """What is wrong with ids that do not name a record of the caller's organization."""
     errors = {}
     for field, model, what in (
         ("company_id", Company, "company"),
@@ -236,8 +349,7 @@ def _check_references(organization_id: str, fields: Mapping[str, Any]) -> None:
         record_id = fields.get(field)
         if record_id is not None and not is_owned(model, organization_id, record_id):
             errors[field] = f"does not name a {what} of your organization."
-    if errors:
-        raise ValidationFailed(errors)
+    return errors
 
 
 class _History:
@@ -248,15 +360,16 @@ class _History:
         self.actor = actor
         self.next_at = now
 
-    def record(self, kind: ActivityType, content: str) -> None:
-        db.session.add(
-            Activity(
-                organization_id=self.deal.organization_id,
-                deal=self.deal,
-                type=kind,
-                content=content,
-                created_by=self.actor.id,
-                created_at=self.next_at,
-            )
+    def record(self, kind: ActivityType, content: str, contact_id: str | None = None) -> Activity:
+        activity = Activity(
+            organization_id=self.deal.organization_id,
+            deal=self.deal,
+            type=kind,
+            content=content,
+            contact_id=contact_id,
+            created_by=self.actor.id,
+            created_at=self.next_at,
         )
+        db.session.add(activity)
         self.next_at += timedelta(microseconds=1)
+        return activity

@@ -36,6 +36,9 @@ class Stage(StrEnum):
     CLOSED_LOST = "closed_lost"
 
 
+OPEN_STAGES = frozenset({Stage.LEAD, Stage.QUALIFICATION, Stage.PROPOSAL, Stage.NEGOTIATION})
+
+
 class ActivityType(StrEnum):
     CREATED = "created"
     UPDATED = "updated"
@@ -178,6 +181,14 @@ class Deal(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    def is_overdue(self, today: date) -> bool:
+        """An open deal whose expected close date has passed."""
+        return self.stage in OPEN_STAGES and self.expected_close_date is not None and self.expected_close_date < today
+
+    # Loaded only when a query asks for them (lazy="raise"), so a page can never issue N+1 queries.
+    company: Mapped[Company | None] = relationship(lazy="raise")
+    contact: Mapped[Contact | None] = relationship(lazy="raise")
+    assignee: Mapped[User | None] = relationship(lazy="raise")
     activities: WriteOnlyMapped["Activity"] = relationship(
         back_populates="deal", order_by="desc(Activity.created_at), desc(Activity.id)"
     )
@@ -197,3 +208,5 @@ class Activity(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     deal: Mapped[Deal] = relationship(back_populates="activities")
+    author: Mapped[User | None] = relationship(lazy="raise")
+    contact: Mapped[Contact | None] = relationship(lazy="raise")

@@ -2,6 +2,7 @@
 clean value or raises FieldError with a message meant for the person who sent it."""
 
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
@@ -12,8 +13,8 @@ from .errors import ValidationFailed
 
 MAX_AMOUNT = Decimal("999999999999999.99")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-# Control characters other than tab and newlines have no place in names and notes.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Line breaks and tabs are allowed in multi-line text (notes); no other control character anywhere.
+_LINE_BREAKS = frozenset("\n\r\t")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
@@ -32,6 +33,21 @@ def parse_fields(
     read_only: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """Parse the fields present in data; report every bad, missing, unknown or read-only one at once."""
+    clean, errors = collect_fields(data, parsers, required=required, read_only=read_only)
+    if errors:
+        raise ValidationFailed(errors)
+    return clean
+
+
+def collect_fields(
+    data: Mapping[str, Any],
+    parsers: Mapping[str, Parser],
+    *,
+    required: frozenset[str] = frozenset(),
+    read_only: frozenset[str] = frozenset(),
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The fields that parsed, and what is wrong with each one that did not (for callers that check
+    more rules before reporting every problem together)."""
     errors: dict[str, str] = {}
     clean: dict[str, Any] = {}
     for name, value in data.items():
@@ -46,9 +62,7 @@ def parse_fields(
                 errors[name] = str(error)
     for name in required - data.keys():
         errors[name] = "is required."
-    if errors:
-        raise ValidationFailed(errors)
-    return clean
+    return clean, errors
 
 
 def optional(parser: Parser) -> Parser:
@@ -71,7 +85,8 @@ def text(max_length: int, *, multiline: bool = False) -> Parser:
             raise FieldError("must not be empty.")
         if len(value) > max_length:
             raise FieldError(f"must be at most {max_length} characters long.")
-        if _CONTROL.search(value) or (not multiline and ("\n" in value or "\r" in value)):
+        allowed = _LINE_BREAKS if multiline else frozenset()
+        if any(unicodedata.category(char) in ("Cc", "Cs") and char not in allowed for char in value):
             raise FieldError("must not contain control characters.")
         return value
 

@@ -4,7 +4,7 @@ from flask import Blueprint, current_app, jsonify
 
 from .. import accounts
 from ..auth import clear_session_cookie, revoke_current_session, set_session_cookie
-from .request import json_object
+from .inputs import json_object
 from .serialize import timestamp
 
 bp = Blueprint("auth_api", __name__, url_prefix="/auth")

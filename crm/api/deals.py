@@ -4,7 +4,7 @@ from flask import Blueprint, jsonify
 from flask_login import current_user
 
 from .. import deals
-from .request import json_object, query_params
+from .inputs import json_object, query_params
 from .serialize import activity_json, deal_json, page_json
 
 bp = Blueprint("deals_api", __name__, url_prefix="/deals")

@@ -4,7 +4,7 @@ from flask import Blueprint, jsonify
 from flask_login import current_user
 
 from .. import directory
-from .request import json_object, query_params
+from .inputs import json_object, query_params
 from .serialize import company_json, contact_json, member_json, page_json
 
 bp = Blueprint("directory_api", __name__)

@@ -1,0 +1,43 @@
+"""One place that turns every failure into an answer: JSON under /api/, a page elsewhere.
+Whatever a failed request began in the database is rolled back first."""
+
+from flask import Flask, current_app, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from .api.errors import ApiError, api_error_response, domain_error_response, http_error_response, is_api_request
+from .errors import DomainError
+from .extensions import db
+from .web.errors import domain_error_page, error_page
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def api_error(error: ApiError):
+        db.session.rollback()
+        return api_error_response(error)
+
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):
+        db.session.rollback()
+        return domain_error_response(error) if is_api_request() else domain_error_page(error)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        return error_page(400, "This form has expired or did not come from this site. Reload the page and try again.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        db.session.rollback()
+        if is_api_request():
+            return http_error_response(error)
+        return error_page(error.code or 500, error.description or error.name)
+
+    @app.errorhandler(500)
+    def internal_error(error):
+        db.session.rollback()
+        current_app.logger.error("Unhandled error on %s %s", request.method, request.path)
+        message = "Something went wrong on our side; nothing was saved."
+        if is_api_request():
+            return api_error_response(ApiError(500, "internal_error", message))
+        return error_page(500, message)

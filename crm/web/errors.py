@@ -1,0 +1,27 @@
+"""Error pages in the app's layout (or a short text for HTMX to show)."""
+
+from flask import make_response, render_template
+
+from ..errors import BadParameter, DomainError, InvalidCredentials, NotFound, ValidationFailed
+from .htmx import is_htmx
+
+TITLES = {400: "Bad request", 401: "Sign in needed", 403: "Not allowed", 404: "Page not found",
+          405: "Not allowed", 413: "Too large", 422: "Invalid input", 500: "Something went wrong"}
+
+
+def error_page(status: int, message: str):
+    if is_htmx():
+        return make_response(message, status, {"Content-Type": "text/plain; charset=utf-8"})
+    return render_template("errors/error.html", status=status, title=TITLES.get(status, "Error"), message=message), status
+
+
+def domain_error_page(error: DomainError):
+    if isinstance(error, NotFound):
+        return error_page(404, f"This {error.what} does not exist, or it has been deleted.")
+    if isinstance(error, BadParameter):
+        return error_page(400, str(error))
+    if isinstance(error, ValidationFailed):
+        return error_page(422, str(error))
+    if isinstance(error, InvalidCredentials):
+        return error_page(401, str(error))
+    return error_page(400, str(error))

@@ -1,0 +1,34 @@
+"""What a page view needs to answer browsers and HTMX alike."""
+
+from urllib.parse import urlsplit
+
+from flask import Response, make_response, redirect, render_template, request, url_for
+
+
+def is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def page_or_fragment(page: str, fragment: str, status: int = 200, **context) -> Response:
+    """The whole page for a browser, only the fragment for HTMX; the page includes the fragment."""
+    response = make_response(render_template(fragment if is_htmx() else page, **context), status)
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+def redirect_to(endpoint: str, **values) -> Response:
+    """Go to another page after a change: HTMX follows HX-Redirect, a plain form a 303."""
+    url = url_for(endpoint, **values)
+    if is_htmx():
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url, code=303)
+
+
+def safe_next(target: str | None) -> str | None:
+    """A path on this site to return to after signing in; anything else (another host) is dropped."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
