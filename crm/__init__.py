@@ -12,6 +12,7 @@ from .config import configure_sqlite, engine_options, settings_from_environment
 from .extensions import db, login_manager, migrate
 from .jsonio import ExactJSONProvider
 from .security import init_security
+from .web import register_web
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = ROOT / "migrations"
@@ -45,6 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         configure_sqlite(db.engine)
 
     app.register_blueprint(api)
+    register_web(app)
     register_error_handlers(app)
     app.cli.add_command(crm_cli)
     return app

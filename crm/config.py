@@ -24,6 +24,8 @@ def settings_from_environment(instance_path: Path) -> dict:
             days=int(os.environ.get("AUTH_SESSION_DAYS", "30"))
         ),
         "PASSWORD_HASH_METHOD": "scrypt",
+        # Static URLs carry a content hash (see crm.web.asset), so a long cache lifetime is safe.
+        "SEND_FILE_MAX_AGE_DEFAULT": 365 * 24 * 3600,
         # Bodies over 1 MiB answer 413 before any view reads them.
         "MAX_CONTENT_LENGTH": 1024 * 1024,
     }

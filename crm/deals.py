@@ -137,11 +137,18 @@ def fields_from_form(form: Mapping[str, str]) -> dict[str, Any]:
     API share one set of rules: an empty optional field means null, numbers are read as numbers
     (a thousands separator allowed), and anything unreadable is passed on for the schema to refuse."""
     fields: dict[str, Any] = {}
+    stage = form.get("stage", "")
+    # A form shows every field at once; those that the chosen stage decides are not the user's to send.
+    decided_by_stage = {
+        "probability": stage in PROBABILITY_OF_CLOSED,
+        "won_date": stage != Stage.CLOSED_WON,
+        "lost_reason": stage != Stage.CLOSED_LOST,
+    }
     for name in DEAL_FIELD_PARSERS:
-        if name not in form:
+        if name not in form or decided_by_stage.get(name, False):
             continue
         value = form[name].strip()
-        if name in ("note", "lost_reason", "won_date") and not value:
+        if name == "note" and not value:
             continue
         if not value and name not in ("name", "stage", "currency"):
             fields[name] = None
@@ -164,6 +171,7 @@ def form_values(deal: Deal) -> dict[str, str]:
         "expected_close_date": deal.expected_close_date.isoformat() if deal.expected_close_date else "",
         "probability": "" if deal.probability is None else str(deal.probability),
         "lost_reason": deal.lost_reason or "",
+        "won_date": deal.won_date.date().isoformat() if deal.won_date else "",
         "currency": deal.currency,
     }
     return values
@@ -246,14 +254,26 @@ def delete_deal(actor: User, deal_id: str) -> None:
         _get_for_update(actor.organization_id, deal_id).deleted_at = now_utc()
 
 
-def list_activities(organization_id: str, deal_id: str, params: Params) -> tuple[list[Activity], int]:
-    """One page of a deal's activity history, newest first, and the number of activities in all."""
+@dataclass(frozen=True)
+class ActivityPage:
+    items: list[Activity]
+    total: int
+    page: int
+    limit: int
+
+    @property
+    def has_older(self) -> bool:
+        return self.page * self.limit < self.total
+
+
+def list_activities(organization_id: str, deal_id: str, params: Params) -> ActivityPage:
+    """One page of a deal's activity history, newest first (authors loaded), and how many there are."""
     page = params.whole_number("page", default=1, minimum=1)
     limit = params.whole_number("limit", default=20, minimum=1, cap=100)
     deal = get_deal(organization_id, deal_id)
     total = db.session.scalar(select(func.count()).where(Activity.deal_id == deal.id))
-    activities = db.session.scalars(deal.activities.select().limit(limit).offset((page - 1) * limit)).all()
-    return list(activities), total
+    listed = deal.activities.select().options(joinedload(Activity.author)).limit(limit).offset((page - 1) * limit)
+    return ActivityPage(list(db.session.scalars(listed)), total, page, limit)
 
 
 @contextmanager

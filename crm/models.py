@@ -157,6 +157,7 @@ class Deal(db.Model):
         _live_deal_index("ix_deals_org_name", "name_norm", "id"),
         _live_deal_index("ix_deals_org_amount", "amount", "id"),
         _live_deal_index("ix_deals_org_stage_created", "stage", "created_at", "id"),
+        _live_deal_index("ix_deals_org_stage_updated", "stage", "updated_at", "id"),
         Index("ix_deals_company", "company_id"),
         Index("ix_deals_contact", "contact_id"),
         Index("ix_deals_assignee", "assigned_member_id"),
@@ -196,7 +197,10 @@ class Deal(db.Model):
 
 class Activity(db.Model):
     __tablename__ = "activities"
-    __table_args__ = (Index("ix_activities_deal_created", "deal_id", "created_at", "id"),)
+    __table_args__ = (
+        Index("ix_activities_deal_created", "deal_id", "created_at", "id"),
+        Index("ix_activities_org_created", "organization_id", "created_at", "id"),
+    )
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=lambda: new_id("activity"))
     organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"))

@@ -52,5 +52,5 @@ def change_stage(deal_id: str):
 @bp.get("/<deal_id>/activities")
 def list_activities(deal_id: str):
     """List a deal's activity history, newest first."""
-    activities, total = deals.list_activities(current_user.organization_id, deal_id, query_params())
-    return jsonify({"activities": [activity_json(activity) for activity in activities], "total": total})
+    history = deals.list_activities(current_user.organization_id, deal_id, query_params())
+    return jsonify({"activities": [activity_json(activity) for activity in history.items], "total": history.total})

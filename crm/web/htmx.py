@@ -9,9 +9,9 @@ def is_htmx() -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def page_or_fragment(page: str, fragment: str, status: int = 200, **context) -> Response:
+def page_or_fragment(page_template: str, fragment_template: str, /, status: int = 200, **context) -> Response:
     """The whole page for a browser, only the fragment for HTMX; the page includes the fragment."""
-    response = make_response(render_template(fragment if is_htmx() else page, **context), status)
+    response = make_response(render_template(fragment_template if is_htmx() else page_template, **context), status)
     response.headers["Vary"] = "HX-Request"
     return response
 

@@ -1,0 +1,118 @@
+"""The pipeline board: per-stage columns with their totals and the first cards of each."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, func, select, type_coerce
+from sqlalchemy.orm import joinedload
+
+from .deals import UNASSIGNED, matching_deals
+from .errors import BadParameter
+from .extensions import db
+from .ids import is_id_of
+from .listing import Params
+from .models import Deal, Stage
+from .types import MONEY_PLACES
+
+CARDS_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class BoardFilter:
+    """What narrows the board: a name search and an assignee (a member id, or UNASSIGNED)."""
+
+    search: str | None = None
+    assignee: str | None = None
+
+    @classmethod
+    def from_params(cls, params: Params, me: str) -> "BoardFilter":
+        assignee = params.single("assignee") or None
+        if assignee == "me":
+            assignee = me
+        elif assignee not in (None, UNASSIGNED) and not is_id_of("user", assignee):
+            raise BadParameter("assignee", "must be me, none or a member id")
+        return cls(search=params.search(), assignee=assignee)
+
+    def narrow(self, organization_id: str, stage: Stage | None = None):
+        return matching_deals(organization_id, search=self.search, stage=stage, assignee=self.assignee)
+
+
+@dataclass
+class CurrencyTotal:
+    currency: str
+    amount: Decimal
+    weighted: Decimal
+
+
+@dataclass
+class Column:
+    stage: Stage
+    count: int = 0
+    totals: list[CurrencyTotal] = field(default_factory=list)
+    cards: list[Deal] = field(default_factory=list)
+    offset: int = 0
+
+    @property
+    def next_offset(self) -> int | None:
+        """Where "show more" continues, or None when every card is shown."""
+        shown = self.offset + len(self.cards)
+        return shown if shown < self.count else None
+
+
+def columns(organization_id: str, board_filter: BoardFilter, stages: list[Stage] | None = None) -> list[Column]:
+    """The given stages' columns (all six by default), each with its totals and first page of cards."""
+    wanted = stages or list(Stage)
+    by_stage = {stage: Column(stage) for stage in wanted}
+    _add_totals(organization_id, board_filter, by_stage)
+    for column in by_stage.values():
+        if column.count:
+            column.cards = _cards(organization_id, board_filter, column.stage, 0)
+    return [by_stage[stage] for stage in wanted]
+
+
+def more_cards(organization_id: str, board_filter: BoardFilter, stage: Stage, offset: int) -> Column:
+    """The next page of a column's cards (its totals too, so the caller knows whether more remain)."""
+    column = Column(stage, offset=offset)
+    _add_totals(organization_id, board_filter, {stage: column})
+    column.cards = _cards(organization_id, board_filter, stage, offset)
+    return column
+
+
+def _add_totals(organization_id: str, board_filter: BoardFilter, by_stage: dict[Stage, Column]) -> None:
+    """One grouped query for every header: count, amount and weighted amount per currency."""
+    matching = board_filter.narrow(organization_id).where(Deal.stage.in_(list(by_stage))).subquery()
+    raw_amount = type_coerce(matching.c.amount, BigInteger)
+    rows = db.session.execute(
+        select(
+            matching.c.stage,
+            matching.c.currency,
+            func.count(),
+            func.sum(raw_amount),
+            func.sum(raw_amount * matching.c.probability),
+        )
+        .group_by(matching.c.stage, matching.c.currency)
+        .order_by(matching.c.stage, matching.c.currency)
+    ).all()
+    for stage, currency, count, amount, weighted in rows:
+        column = by_stage[Stage(stage)]
+        column.count += count
+        if amount is not None:
+            column.totals.append(
+                CurrencyTotal(
+                    currency,
+                    Decimal(int(amount)).scaleb(-MONEY_PLACES),
+                    Decimal(int(weighted or 0)).scaleb(-MONEY_PLACES - 2),
+                )
+            )
+
+
+def _cards(organization_id: str, board_filter: BoardFilter, stage: Stage, offset: int) -> list[Deal]:
+    """A column's cards, most recently changed first, with company and assignee loaded in the same query."""
+    query = (
+        board_filter.narrow(organization_id, stage)
+        .options(joinedload(Deal.company), joinedload(Deal.assignee))
+        .order_by(Deal.updated_at.desc(), Deal.id.desc())
+        .limit(CARDS_PER_PAGE)
+        .offset(offset)
+    )
+    return list(db.session.scalars(query).unique())

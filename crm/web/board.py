@@ -1,0 +1,150 @@
+"""The board: the home page, its columns, "show more", moves and quick add."""
+
+from urllib.parse import parse_qs, urlsplit
+
+from flask import Blueprint, Response, flash, make_response, render_template, request
+from flask_login import current_user, login_required
+
+from .. import board, deals, directory
+from ..errors import BadParameter, NotFound, ValidationFailed
+from ..listing import Params
+from ..models import Stage
+from .format import stage_label
+from .htmx import is_htmx, page_or_fragment, redirect_to
+
+bp = Blueprint("board", __name__)
+QUICK_ADD_FIELDS = ("name", "amount")
+MEMBER_CHOICES = 200
+STAGE_VALUES = {stage.value for stage in Stage}
+
+
+@bp.before_request
+@login_required
+def require_login():
+    pass
+
+
+@bp.get("/")
+def index():
+    """Show the pipeline board, narrowed by the search and assignee in the URL."""
+    board_filter = board.BoardFilter.from_params(Params(request.args.to_dict(flat=False)), current_user.id)
+    return page_or_fragment(
+        "board/index.html",
+        "partials/board_columns.html",
+        **_board_context(board_filter),
+    )
+
+
+@bp.get("/board/<stage>/cards")
+def more_cards(stage: str):
+    """Show the next page of a column's cards."""
+    params = Params(request.args.to_dict(flat=False))
+    board_filter = board.BoardFilter.from_params(params, current_user.id)
+    column = board.more_cards(
+        current_user.organization_id,
+        board_filter,
+        _stage_or_404(stage),
+        params.whole_number("offset", default=0, minimum=0),
+    )
+    return render_template("partials/board_cards.html", column=column, board_filter=board_filter)
+
+
+@bp.get("/board/activity")
+def recent_activity():
+    """Show the organization's latest activity (refreshed after every change on the board)."""
+    return render_template(
+        "partials/recent_activity.html", activities=deals.recent_activities(current_user.organization_id)
+    )
+
+
+@bp.post("/deals/<deal_id>/stage")
+def move(deal_id: str):
+    """Move a deal to another stage; answer the two columns that changed."""
+    form = request.form
+    change = {"stage": form.get("stage", "")}
+    if form.get("lost_reason", "").strip():
+        change["lost_reason"] = form["lost_reason"]
+    try:
+        deal = deals.change_stage(current_user, deal_id, change)
+    except (ValidationFailed, NotFound) as error:
+        return _refused(error)
+    if not is_htmx():
+        flash(f"Moved “{deal.name}” to {stage_label(deal.stage)}.", "success")
+        return redirect_to("board.index")
+    affected = [deal.stage]
+    if form.get("from_stage") in STAGE_VALUES and form["from_stage"] != deal.stage:
+        affected.insert(0, Stage(form["from_stage"]))
+    board_filter = _filter_of_current_page()
+    response = make_response(
+        render_template(
+            "partials/board_moved.html",
+            columns=board.columns(current_user.organization_id, board_filter, affected),
+            board_filter=board_filter,
+        )
+    )
+    response.headers["HX-Trigger"] = '{"activity-changed": null, "deal-moved": {"id": "%s"}}' % deal.id
+    return response
+
+
+@bp.post("/board/quick-add")
+def quick_add():
+    """Create a deal from the lead column's small form; answer the lead column with the form ready again."""
+    values = {name: request.form.get(name, "") for name in QUICK_ADD_FIELDS}
+    try:
+        deal = deals.create_deal(current_user, deals.fields_from_form(values))
+    except ValidationFailed as error:
+        form_state = {"quick_add_values": values, "quick_add_errors": error.fields, "quick_add_focus": True}
+        if is_htmx():
+            return _lead_column(**form_state), 422
+        return render_template("board/index.html", **_board_context(board.BoardFilter()), **form_state), 422
+    if not is_htmx():
+        flash(f"Added “{deal.name}”.", "success")
+        return redirect_to("board.index")
+    response = make_response(_lead_column(quick_add_focus=True))
+    response.headers["HX-Trigger"] = "activity-changed"
+    return response
+
+
+def _lead_column(**form_state) -> str:
+    board_filter = _filter_of_current_page()
+    lead = board.columns(current_user.organization_id, board_filter, [Stage.LEAD])[0]
+    return render_template("partials/board_column.html", column=lead, board_filter=board_filter, **form_state)
+
+
+def _board_context(board_filter: board.BoardFilter) -> dict:
+    organization_id = current_user.organization_id
+    members = directory.list_members(organization_id, Params({"limit": [str(MEMBER_CHOICES)]})).items
+    return {
+        "columns": board.columns(organization_id, board_filter),
+        "board_filter": board_filter,
+        "members": members,
+        "activities": deals.recent_activities(organization_id),
+    }
+
+
+def _filter_of_current_page() -> board.BoardFilter:
+    """The board's filter as the page that sent this HTMX request shows it, so re-rendered columns match."""
+    query = urlsplit(request.headers.get("HX-Current-URL", "")).query
+    try:
+        return board.BoardFilter.from_params(Params(parse_qs(query)), current_user.id)
+    except BadParameter:
+        return board.BoardFilter()
+
+
+def _refused(error: ValidationFailed | NotFound) -> Response:
+    """Why a move was refused, as text the board shows; a plain form gets it as a flash message."""
+    if isinstance(error, NotFound):
+        message, status = "This deal no longer exists; it may have been deleted.", 404
+    else:
+        message, status = " ".join(f"{field.replace('_', ' ').capitalize()} {problem}" for field, problem in error.fields.items()), 422
+    if not is_htmx():
+        flash(message, "error")
+        return redirect_to("board.index")
+    return make_response(message, status, {"Content-Type": "text/plain; charset=utf-8"})
+
+
+def _stage_or_404(value: str) -> Stage:
+    try:
+        return Stage(value)
+    except ValueError:
+        raise NotFound("stage") from None

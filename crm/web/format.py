@@ -1,0 +1,72 @@
+"""How values read on a page: money in its currency, stage names, initials, times."""
+
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask import Flask
+
+from ..models import Stage
+
+STAGE_LABELS = {
+    Stage.LEAD: "Lead",
+    Stage.QUALIFICATION: "Qualification",
+    Stage.PROPOSAL: "Proposal",
+    Stage.NEGOTIATION: "Negotiation",
+    Stage.CLOSED_WON: "Won",
+    Stage.CLOSED_LOST: "Lost",
+}
+CURRENCY_SYMBOLS = {"JPY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "CNY": "CN¥", "KRW": "₩", "INR": "₹"}
+# ISO 4217 currencies whose minor unit is not shown.
+WHOLE_CURRENCIES = {"JPY", "KRW", "VND", "CLP", "ISK", "PYG", "UGX", "XAF", "XOF", "XPF", "RWF", "KMF", "GNF", "DJF", "BIF", "VUV"}
+
+
+_STAGE_VALUES = {stage.value for stage in Stage}
+
+
+def money(amount: Decimal | None, currency: str) -> str:
+    """¥1,200,000 / $1,234.50 / 1,234.50 CHF; an empty string for no amount."""
+    if amount is None:
+        return ""
+    places = 0 if currency in WHOLE_CURRENCIES else 2
+    rounded = Decimal(amount).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    text = f"{rounded:,.{places}f}"
+    symbol = CURRENCY_SYMBOLS.get(currency)
+    return f"{symbol}{text}" if symbol else f"{text} {currency}"
+
+
+def stage_label(stage: Stage | str) -> str:
+    return STAGE_LABELS[Stage(stage)]
+
+
+def initials(name: str | None) -> str:
+    """AB for "Ann Brown"; the first two characters for a name without spaces (佐藤 花子 → 佐花)."""
+    if not name:
+        return ""
+    parts = name.split()
+    if len(parts) > 1:
+        return (parts[0][0] + parts[-1][0]).upper()
+    return name[:2].upper()
+
+
+def moment(value: datetime | None) -> str:
+    return "" if value is None else value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def iso(value: datetime | None) -> str:
+    return "" if value is None else value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def activity_text(activity) -> str:
+    """A stage change reads as words on a page; the API keeps the exact `from → to` form."""
+    if activity.type.value == "stage_change" and " → " in activity.content:
+        before, after = activity.content.split(" → ", 1)
+        if before in _STAGE_VALUES and after in _STAGE_VALUES:
+            return f"Moved from {stage_label(before)} to {stage_label(after)}"
+    return activity.content
+
+
+def register_formatting(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        money=money, stage_label=stage_label, initials=initials, moment=moment, iso=iso, activity_text=activity_text
+    )
+    app.jinja_env.globals.update(stages=list(Stage), stage_labels=STAGE_LABELS, today=lambda: datetime.now(UTC).date())

@@ -1,0 +1,123 @@
+/* Small glue between htmx and Sortable: the server renders everything, this only moves cards,
+   asks for a lost reason, puts a refused card back and says why. */
+(function () {
+  "use strict";
+
+  var toastTimer = null;
+
+  function showMessage(text, isError) {
+    var toast = document.getElementById("toast");
+    if (!toast) return;
+    toast.textContent = text;
+    toast.classList.toggle("error", Boolean(isError));
+    toast.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(function () { toast.hidden = true; }, 6000);
+  }
+
+  /* Resolves with the reason typed (maybe empty), or null when the user cancels. */
+  function askLostReason() {
+    var dialog = document.getElementById("lost-reason-dialog");
+    if (!dialog || typeof dialog.showModal !== "function") return Promise.resolve("");
+    var input = dialog.querySelector("textarea");
+    input.value = "";
+    return new Promise(function (resolve) {
+      dialog.addEventListener("close", function onClose() {
+        dialog.removeEventListener("close", onClose);
+        resolve(dialog.returnValue === "confirm" ? input.value : null);
+      });
+      dialog.returnValue = "";
+      dialog.showModal();
+      input.focus();
+    });
+  }
+
+  function cardOf(element) {
+    return element.closest(".card");
+  }
+
+  /* Put a card back where the drag started (it may not have moved: the keyboard control). */
+  function putBack(card) {
+    var origin = card._origin;
+    card.classList.remove("is-moving");
+    card.removeAttribute("aria-busy");
+    var form = card.querySelector(".move-form");
+    if (form) form.elements.stage.value = card.dataset.stage;
+    if (origin) {
+      origin.list.insertBefore(card, origin.list.children[origin.index] || null);
+      card._origin = null;
+    }
+  }
+
+  function attachSortable(list) {
+    if (list._sortable || typeof Sortable === "undefined") return;
+    list._sortable = Sortable.create(list, {
+      group: "board",
+      animation: 150,
+      draggable: ".card",
+      filter: "select, button, .is-moving",
+      preventOnFilter: false,
+      onEnd: function (event) {
+        if (event.from === event.to) return;  // the order inside a column means nothing
+        var card = event.item;
+        card._origin = { list: event.from, index: event.oldIndex };
+        var form = card.querySelector(".move-form");
+        form.elements.stage.value = event.to.dataset.stage;
+        form.requestSubmit();
+      }
+    });
+  }
+
+  htmx.onLoad(function (root) {
+    var lists = root.matches && root.matches(".cards") ? [root] : root.querySelectorAll(".cards");
+    Array.prototype.forEach.call(lists, attachSortable);
+  });
+
+  /* Before a move goes out: ask for the lost reason when it is one, and mark the card busy. */
+  document.addEventListener("htmx:confirm", function (event) {
+    var form = event.target;
+    if (!form.classList || !form.classList.contains("move-form")) return;
+    var card = cardOf(form);
+    var target = form.elements.stage.value;
+    if (target === card.dataset.stage) {
+      event.preventDefault();
+      return;
+    }
+    form.elements.from_stage.value = card.dataset.stage;
+    form.elements.lost_reason.value = "";
+    event.preventDefault();
+    var ready = target === "closed_lost" ? askLostReason() : Promise.resolve("");
+    ready.then(function (reason) {
+      if (reason === null) {
+        putBack(card);
+        return;
+      }
+      form.elements.lost_reason.value = reason;
+      card.classList.add("is-moving");
+      card.setAttribute("aria-busy", "true");
+      event.detail.issueRequest(true);
+    });
+  });
+
+  function refused(event, fallback) {
+    var form = event.target;
+    if (!form.classList || !form.classList.contains("move-form")) return;
+    var card = cardOf(form);
+    var xhr = event.detail.xhr;
+    putBack(card);
+    showMessage((xhr && xhr.status && xhr.responseText) || fallback, true);
+  }
+
+  document.addEventListener("htmx:responseError", function (event) {
+    refused(event, "The move was refused.");
+  });
+  document.addEventListener("htmx:sendError", function (event) {
+    refused(event, "The server could not be reached; the deal was not moved.");
+  });
+
+  /* After a move the columns are new: keep the keyboard user on the moved card. */
+  document.addEventListener("deal-moved", function (event) {
+    var select = document.querySelector("#deal-" + event.detail.id + " select");
+    if (select) select.focus();
+  });
+})();
