@@ -1,0 +1,289 @@
+"""Changing the board: moving a card to another stage (HTMX and plain form) and quick add; each
+goes through the same domain call as the API, so the API shows the result."""
+
+import pytest
+
+from .conftest import (
+    DEALS_API,
+    api_activities,
+    api_deal,
+    api_deal_names,
+    card_names,
+    column_count,
+    hx_trigger,
+    page_of,
+    path_of,
+)
+
+
+def move(web, deal_id, stage, from_stage="lead", lost_reason="", htmx=True, current_url="/", **kwargs):
+    return web.post(
+        f"/deals/{deal_id}/stage",
+        {"stage": stage, "from_stage": from_stage, "lost_reason": lost_reason},
+        htmx=htmx,
+        current_url=current_url if htmx else None,
+        **kwargs,
+    )
+
+
+# --- Moves ----------------------------------------------------------------------------------------
+
+
+def test_an_htmx_move_answers_both_columns_out_of_band_with_updated_counts(web, make_deal):
+    deal = make_deal(name="Moving deal", amount=1000, probability=50)
+    make_deal(name="Staying lead")
+    make_deal(name="Already there", stage="proposal", amount=500, probability=20)
+
+    response = move(web, deal["id"], "proposal")
+
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "<html" not in html
+    document = page_of(response)
+    sections = document.find_all("section", cls="column")
+    assert [section.attrs["id"] for section in sections] == ["col-lead", "col-proposal"]
+    assert all(section.attrs.get("hx-swap-oob") == "true" for section in sections)
+    assert column_count(document, "lead") == 1
+    assert column_count(document, "proposal") == 2
+    assert card_names(document.by_id("col-lead")) == ["Staying lead"]
+    assert sorted(card_names(document.by_id("col-proposal"))) == ["Already there", "Moving deal"]
+    moved_card = document.by_id(f"deal-{deal['id']}")
+    assert moved_card.attrs["data-stage"] == "proposal"
+    proposal_totals = document.by_id("col-proposal").one(cls="total-line").text
+    assert "¥1,500" in proposal_totals and "¥600" in proposal_totals
+
+
+def test_an_htmx_move_triggers_activity_changed_and_deal_moved(web, make_deal):
+    deal = make_deal()
+
+    response = move(web, deal["id"], "qualification")
+
+    events = hx_trigger(response)
+    assert "activity-changed" in events
+    assert events["deal-moved"] == {"id": deal["id"]}
+
+
+@pytest.mark.parametrize("target", ["qualification", "proposal", "negotiation", "closed_won", "closed_lost"])
+def test_a_move_shows_in_the_api_and_in_the_deals_history(web, make_deal, target):
+    deal = make_deal()
+
+    assert move(web, deal["id"], target).status_code == 200
+
+    assert api_deal(web.api, deal["id"])["stage"] == target
+    changes = [a for a in api_activities(web.api, deal["id"]) if a["type"] == "stage_change"]
+    assert [change["content"] for change in changes] == [f"lead → {target}"]
+    assert changes[0]["created_by"] == web.user["id"]
+
+
+def test_moving_to_won_sets_probability_100_and_the_won_date(web, make_deal):
+    deal = make_deal(stage="negotiation", probability=70)
+
+    move(web, deal["id"], "closed_won", from_stage="negotiation")
+
+    stored = api_deal(web.api, deal["id"])
+    assert stored["probability"] == 100
+    assert stored["won_date"] is not None
+
+
+def test_moving_to_lost_stores_the_lost_reason(web, make_deal):
+    deal = make_deal(stage="proposal", probability=40)
+
+    response = move(web, deal["id"], "closed_lost", from_stage="proposal", lost_reason="Chose a competitor")
+
+    assert response.status_code == 200
+    stored = api_deal(web.api, deal["id"])
+    assert stored["stage"] == "closed_lost"
+    assert stored["lost_reason"] == "Chose a competitor"
+    assert stored["probability"] == 0
+    assert [a["content"] for a in api_activities(web.api, deal["id"]) if a["type"] == "stage_change"] == [
+        "proposal → closed_lost"
+    ]
+
+
+def test_moving_to_lost_without_a_reason_leaves_it_empty(web, make_deal):
+    deal = make_deal()
+
+    assert move(web, deal["id"], "closed_lost", lost_reason="   ").status_code == 200
+
+    assert api_deal(web.api, deal["id"])["lost_reason"] is None
+
+
+def test_a_plain_form_move_redirects_303_to_the_board_with_a_message(web, make_deal):
+    deal = make_deal(name="Plain move")
+
+    response = move(web, deal["id"], "negotiation", htmx=False)
+
+    assert response.status_code == 303
+    assert path_of(response.headers["Location"]) == "/"
+    assert api_deal(web.api, deal["id"])["stage"] == "negotiation"
+    board = page_of(web.get("/"))
+    assert "Plain move" in board.one(cls="flashes").text
+    assert card_names(board.by_id("col-negotiation")) == ["Plain move"]
+
+
+def test_the_move_answers_columns_narrowed_like_the_page_that_sent_it(web, make_deal):
+    deal = make_deal(name="Acme move")
+    make_deal(name="Globex lead")
+    make_deal(name="Globex proposal", stage="proposal")
+
+    response = move(web, deal["id"], "proposal", current_url="/?search=acme")
+
+    document = page_of(response)
+    assert column_count(document, "lead") == 0
+    assert column_count(document, "proposal") == 1
+    assert card_names(document.by_id("col-proposal")) == ["Acme move"]
+
+
+def test_a_move_without_a_from_stage_answers_the_new_column(web, make_deal):
+    deal = make_deal()
+
+    response = web.post(f"/deals/{deal['id']}/stage", {"stage": "proposal"}, htmx=True)
+
+    assert response.status_code == 200
+    document = page_of(response)
+    assert [section.attrs["id"] for section in document.find_all("section", cls="column")] == ["col-proposal"]
+
+
+@pytest.mark.parametrize("whose", ["deleted", "other-organization", "unknown", "malformed"])
+def test_moving_a_deal_that_is_not_there_answers_404_text_and_changes_nothing(web, rival, make_deal, whose):
+    if whose == "deleted":
+        deal = make_deal()
+        web.api.delete(f"{DEALS_API}/{deal['id']}")
+        deal_id = deal["id"]
+    elif whose == "other-organization":
+        deal = make_deal(client=rival)
+        deal_id = deal["id"]
+    elif whose == "unknown":
+        deal_id = "deal_" + "0" * 32
+    else:
+        deal_id = "not-a-deal-id"
+
+    response = move(web, deal_id, "proposal")
+
+    assert response.status_code == 404
+    assert response.mimetype == "text/plain"
+    message = response.get_data(as_text=True)
+    assert "no longer exists" in message or "does not exist" in message
+    assert "<" not in message
+    assert "HX-Trigger" not in response.headers
+    if whose == "other-organization":
+        assert api_deal(rival, deal_id)["stage"] == "lead"
+        assert [a["type"] for a in api_activities(rival, deal_id)] == ["created"]
+
+
+def test_moving_a_deal_of_another_organization_with_a_plain_form_changes_nothing(web, rival, make_deal):
+    deal = make_deal(client=rival)
+
+    response = move(web, deal["id"], "closed_won", htmx=False)
+
+    assert response.status_code in (303, 404)
+    assert api_deal(rival, deal["id"])["stage"] == "lead"
+
+
+@pytest.mark.parametrize("stage", ["won", "", "LEAD", "closed", "stage_change"])
+def test_an_invalid_stage_answers_422_with_a_message_and_changes_nothing(web, make_deal, stage):
+    deal = make_deal()
+
+    response = move(web, deal["id"], stage)
+
+    assert response.status_code == 422
+    message = response.get_data(as_text=True)
+    assert message.startswith("Stage ")
+    assert "lead" in message and "closed_lost" in message
+    assert api_deal(web.api, deal["id"])["stage"] == "lead"
+    assert [a["type"] for a in api_activities(web.api, deal["id"])] == ["created"]
+
+
+def test_an_invalid_stage_with_a_plain_form_goes_back_to_the_board_with_the_message(web, make_deal):
+    deal = make_deal()
+
+    response = move(web, deal["id"], "won", htmx=False)
+
+    assert response.status_code == 303
+    flashes = page_of(web.get("/")).one(cls="flashes").text
+    assert flashes.startswith("Stage must be one of")
+    assert api_deal(web.api, deal["id"])["stage"] == "lead"
+
+
+def test_a_too_long_lost_reason_is_refused_with_422(web, make_deal):
+    deal = make_deal()
+
+    response = move(web, deal["id"], "closed_lost", lost_reason="x" * 2001)
+
+    assert response.status_code == 422
+    assert "Lost reason" in response.get_data(as_text=True)
+    assert api_deal(web.api, deal["id"])["stage"] == "lead"
+
+
+# --- Quick add ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "amount, stored",
+    [("", None), ("1200000", 1200000), ("1,200,000", 1200000), (" 250.5 ", 250.5), ("0", 0)],
+)
+def test_quick_add_creates_a_lead_deal_and_answers_the_lead_column(web, make_deal, amount, stored):
+    make_deal(name="Existing lead")
+
+    response = web.post("/board/quick-add", {"name": "  Quick one ", "amount": amount}, htmx=True, current_url="/")
+
+    assert response.status_code == 200
+    document = page_of(response)
+    lead = document.one("section", cls="column")
+    assert lead.attrs["id"] == "col-lead"
+    assert "hx-swap-oob" not in lead.attrs
+    assert column_count(document, "lead") == 2
+    assert "Quick one" in card_names(lead)
+    assert document.one("input", id_="quick-add-name").attrs["value"] == ""
+    assert "activity-changed" in hx_trigger(response)
+    deals = web.api.get(DEALS_API, query_string={"search": "quick"}).get_json()["items"]
+    assert len(deals) == 1
+    assert deals[0]["name"] == "Quick one"
+    assert deals[0]["stage"] == "lead"
+    assert deals[0]["currency"] == "JPY"
+    assert deals[0]["amount"] == stored
+
+
+def test_quick_add_with_a_plain_form_redirects_303_to_the_board(web):
+    response = web.post("/board/quick-add", {"name": "Plain quick", "amount": "10"})
+
+    assert response.status_code == 303
+    assert path_of(response.headers["Location"]) == "/"
+    assert api_deal_names(web.api) == ["Plain quick"]
+
+
+@pytest.mark.parametrize("name", ["", "   ", "\t"])
+def test_quick_add_with_an_empty_name_answers_422_with_the_message_beside_the_field(web, name):
+    response = web.post("/board/quick-add", {"name": name, "amount": "1,500"}, htmx=True, current_url="/")
+
+    assert response.status_code == 422
+    document = page_of(response)
+    form = document.one("form", cls="quick-add")
+    name_input = form.one("input", id_="quick-add-name")
+    assert name_input.attrs["aria-invalid"] == "true"
+    assert name_input.attrs["aria-describedby"] == "quick-add-name-error"
+    assert form.by_id("quick-add-name-error").text == "Name must not be empty."
+    assert form.one("input", id_="quick-add-amount").attrs["value"] == "1,500"
+    assert api_deal_names(web.api) == []
+
+
+@pytest.mark.parametrize("amount, message", [("abc", "must be a number."), ("-5", "must not be negative."), ("1.234", "two decimal places")])
+def test_quick_add_with_a_bad_amount_answers_422_and_keeps_the_name(web, amount, message):
+    response = web.post("/board/quick-add", {"name": "Keep me", "amount": amount}, htmx=True, current_url="/")
+
+    assert response.status_code == 422
+    form = page_of(response).one("form", cls="quick-add")
+    assert form.one("input", id_="quick-add-name").attrs["value"] == "Keep me"
+    assert form.one("input", id_="quick-add-amount").attrs["value"] == amount
+    assert message in form.by_id("quick-add-amount-error").text
+    assert api_deal_names(web.api) == []
+
+
+def test_quick_add_refused_with_a_plain_form_shows_the_whole_board_with_the_message(web):
+    response = web.post("/board/quick-add", {"name": "", "amount": "99"})
+
+    assert response.status_code == 422
+    document = page_of(response)
+    assert document.by_id("board-columns")
+    assert document.by_id("quick-add-name-error").text == "Name must not be empty."
+    assert document.one("input", id_="quick-add-amount").attrs["value"] == "99"
