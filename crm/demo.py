@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy import insert, select
 
 from . import accounts
+from .deals import recount_stages
 from .extensions import db
 from .ids import new_id
 from .models import Activity, ActivityType, Company, Contact, Deal, Stage, User
@@ -73,6 +74,8 @@ def seed(deal_count: int, progress: Callable, rng: random.Random | None = None) 
             db.session.execute(insert(Activity), activities)
             db.session.commit()
             bar.update(size)
+    recount_stages(organization_id)
+    db.session.commit()
     return Seeded(DEMO_ORGANIZATION, deal_count)
 
 

@@ -1,11 +1,13 @@
 """Database models: columns, relationships, indexes and constraints."""
 
+import secrets
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
 from flask_login import UserMixin
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Enum,
@@ -147,6 +149,10 @@ def _live_deal_index(name: str, *columns: str) -> Index:
     return Index(name, "organization_id", *columns, postgresql_where=_LIVE_DEALS, sqlite_where=_LIVE_DEALS)
 
 
+def _new_search_key() -> int:
+    return secrets.randbits(62)
+
+
 class Deal(db.Model):
     __tablename__ = "deals"
     __table_args__ = (
@@ -161,6 +167,7 @@ class Deal(db.Model):
         Index("ix_deals_company", "company_id"),
         Index("ix_deals_contact", "contact_id"),
         Index("ix_deals_assignee", "assigned_member_id"),
+        Index("ux_deals_search_key", "search_key", unique=True),
     )
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=lambda: new_id("deal"))
@@ -181,6 +188,9 @@ class Deal(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The deal's key in SQLite's full-text index: a stable integer (rowids of a table with a text
+    # primary key may change on VACUUM), random so that it needs no coordination between workers.
+    search_key: Mapped[int] = mapped_column(BigInteger, default=_new_search_key)
 
     def is_overdue(self, today: date) -> bool:
         """An open deal whose expected close date has passed."""
@@ -193,6 +203,17 @@ class Deal(db.Model):
     activities: WriteOnlyMapped["Activity"] = relationship(
         back_populates="deal", order_by="desc(Activity.created_at), desc(Activity.id)"
     )
+
+
+class DealStageCount(db.Model):
+    """How many live deals an organization has in a stage, changed in the same transaction as the
+    deals, so that list totals need no COUNT over the table."""
+
+    __tablename__ = "deal_stage_counts"
+
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"), primary_key=True)
+    stage: Mapped[Stage] = mapped_column(_enum_column(Stage, "deal_stage_counts_stage"), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class Activity(db.Model):
