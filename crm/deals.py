@@ -93,24 +93,32 @@ class DealQuery:
 def list_deals(organization_id: str, query: DealQuery, *, with_relations: bool = False) -> Page[Deal]:
     """Answer one page of the organization's live deals and how many match in all (with each deal's
     company, contact and assignee loaded in the same query when a page shows them)."""
-    matching = matching_deals(organization_id, search=query.search, stage=query.stage)
     if query.search:
         # Counted through the search index: only the matches are read.
+        matching = matching_deals(organization_id, search=query.search, stage=query.stage)
         total = db.session.scalar(select(func.count()).select_from(matching.subquery()))
     else:
         total = counted_deals(organization_id, query.stage)
-    key = SORT_COLUMNS[query.sort]
-    # NULL amounts count as the smallest on both databases (SQLite's own rule), so that one index
-    # serves both directions and paging is identical everywhere.
-    if query.order == "asc":
-        ordering = [key.asc().nulls_first(), Deal.id.asc()]
-    else:
-        ordering = [key.desc().nulls_last(), Deal.id.desc()]
-    listed = matching.order_by(*ordering).limit(query.window.limit).offset(query.window.offset)
+    listed = page_query(organization_id, query)
     if with_relations:
         listed = listed.options(*RELATIONS)
     items = db.session.scalars(listed).unique().all()
     return Page(list(items), total, query.window.limit, query.window.offset)
+
+
+def page_query(organization_id: str, query: DealQuery) -> Select:
+    """The SELECT of one page of a list: filtered, ordered with id as the tie-breaker, windowed."""
+    key = SORT_COLUMNS[query.sort]
+    if query.order == "asc":
+        ordering = [key.asc(), Deal.id.asc()]
+    else:
+        ordering = [key.desc(), Deal.id.desc()]
+    if query.sort == "amount":
+        # Missing amounts count as the smallest on both databases (SQLite's own rule; PostgreSQL's
+        # amount indexes are built NULLS FIRST to match), so paging is identical everywhere.
+        ordering[0] = ordering[0].nulls_first() if query.order == "asc" else ordering[0].nulls_last()
+    matching = matching_deals(organization_id, search=query.search, stage=query.stage)
+    return matching.order_by(*ordering).limit(query.window.limit).offset(query.window.offset)
 
 
 def recent_activities(organization_id: str, limit: int = 10) -> list[Activity]:

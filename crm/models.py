@@ -64,6 +64,15 @@ def _enum_column(enum: type[StrEnum], name: str) -> Enum:
     )
 
 
+# Built differently per database by the migrations (the search indexes of 0003, the NULLS FIRST
+# amount indexes of 0004 on PostgreSQL): comparisons of the models with a schema leave them alone.
+DIALECT_SPECIFIC_OBJECTS = ("deals_fts", "ix_deals_name_trgm", "ix_deals_org_amount", "ix_deals_org_stage_amount")
+
+
+def is_dialect_specific(name: str | None) -> bool:
+    return bool(name) and name.startswith(DIALECT_SPECIFIC_OBJECTS)
+
+
 class Organization(db.Model):
     __tablename__ = "organizations"
 
@@ -164,6 +173,10 @@ class Deal(db.Model):
         _live_deal_index("ix_deals_org_amount", "amount", "id"),
         _live_deal_index("ix_deals_org_stage_created", "stage", "created_at", "id"),
         _live_deal_index("ix_deals_org_stage_updated", "stage", "updated_at", "id"),
+        _live_deal_index("ix_deals_org_stage_name", "stage", "name_norm", "id"),
+        # On PostgreSQL the amount indexes are made "amount NULLS FIRST" by migration 0004, so that
+        # one index serves both directions with missing amounts lowest, as SQLite orders them.
+        _live_deal_index("ix_deals_org_stage_amount", "stage", "amount", "id"),
         Index("ix_deals_company", "company_id"),
         Index("ix_deals_contact", "contact_id"),
         Index("ix_deals_assignee", "assigned_member_id"),

@@ -12,14 +12,7 @@ from .models import Deal
 from .text import contains_pattern, fold
 
 TRIGRAM = 3
-# Made by migration 0003 for one database only, so they are not in the models' metadata.
-SEARCH_INDEX_TABLE = "deals_fts"
-SEARCH_INDEX_POSTGRES = "ix_deals_name_trgm"
 
-
-def is_search_index(name: str | None) -> bool:
-    """Tell schema comparisons to leave the search index's own tables and index alone."""
-    return bool(name) and (name.startswith(SEARCH_INDEX_TABLE) or name == SEARCH_INDEX_POSTGRES)
 _FTS_MATCHES = text("SELECT rowid FROM deals_fts WHERE deals_fts MATCH :fts_phrase").columns(column("rowid"))
 
 

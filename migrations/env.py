@@ -6,7 +6,7 @@ from flask import current_app
 from alembic import context
 from sqlalchemy.types import TypeDecorator
 
-from crm.search import is_search_index
+from crm.models import is_dialect_specific
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -48,8 +48,8 @@ def render_item(type_, obj, autogen_context):
 
 
 def include_object(obj, name, type_, reflected, compare_to):
-    """Leave the search index (made for one database only by migration 0003) out of comparisons."""
-    return not is_search_index(name)
+    """Leave objects that the migrations build differently per database out of comparisons."""
+    return not is_dialect_specific(name)
 
 
 def get_metadata():

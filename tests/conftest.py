@@ -95,6 +95,18 @@ def runner(app):
     return app.test_cli_runner()
 
 
+def make_organization_with_deals(count: int):
+    """A new organization with an owner and count deals over every stage (call in an app context)."""
+    from crm import accounts, deals
+    from crm.models import Stage
+
+    owner = accounts.create_user(f"Org {next(_unique)}", f"owner{next(_unique)}@example.com", "Owner", PASSWORD)
+    stages = list(Stage)
+    for index in range(count):
+        deals.create_deal(owner, {"name": f"Deal {index}", "amount": index * 100, "stage": stages[index % len(stages)]})
+    return owner
+
+
 class ApiClient:
     """A test client that sends a Bearer token (when it has one) and JSON bodies."""
 

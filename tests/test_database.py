@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from crm import create_app
 from crm.extensions import db
-from crm.search import is_search_index
+from crm.models import is_dialect_specific
 from tests.conftest import app_config
 
 
@@ -18,7 +18,7 @@ def test_migrations_match_the_models(app):
     with app.app_context(), db.engine.connect() as connection:
         context = MigrationContext.configure(
             connection,
-            opts={"compare_type": True, "include_object": lambda obj, name, *_: not is_search_index(name)},
+            opts={"compare_type": True, "include_object": lambda obj, name, *_: not is_dialect_specific(name)},
         )
         assert compare_metadata(context, db.metadata) == []
 
