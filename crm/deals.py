@@ -90,9 +90,10 @@ class DealQuery:
         )
 
 
-def list_deals(organization_id: str, query: DealQuery, *, with_relations: bool = False) -> Page[Deal]:
-    """Answer one page of the organization's live deals and how many match in all (with each deal's
-    company, contact and assignee loaded in the same query when a page shows them)."""
+def list_deals(organization_id: str, query: DealQuery, *, with_relations: bool = False) -> Page:
+    """Answer one page of the organization's live deals and how many match in all: Deal objects
+    with company, contact and assignee loaded in the same query when a page shows them, otherwise
+    read-only rows with the same attributes."""
     if query.search:
         # Counted through the search index: only the matches are read.
         matching = matching_deals(organization_id, search=query.search, stage=query.stage)
@@ -101,9 +102,12 @@ def list_deals(organization_id: str, query: DealQuery, *, with_relations: bool =
         total = counted_deals(organization_id, query.stage)
     listed = page_query(organization_id, query)
     if with_relations:
-        listed = listed.options(*RELATIONS)
-    items = db.session.scalars(listed).unique().all()
-    return Page(list(items), total, query.window.limit, query.window.offset)
+        items = list(db.session.scalars(listed.options(*RELATIONS)).unique())
+    else:
+        # Plain rows with the deal's columns as attributes: half the cost of building ORM objects,
+        # for callers (the API) that only read the fields.
+        items = list(db.session.execute(listed.with_only_columns(*Deal.__table__.columns)))
+    return Page(items, total, query.window.limit, query.window.offset)
 
 
 def page_query(organization_id: str, query: DealQuery) -> Select:
@@ -202,12 +206,14 @@ def _number_or_text(value: str) -> Any:
 
 def counted_deals(organization_id: str, stage: Stage | None = None) -> int:
     """How many live deals the organization has (in a stage), from the counters, without counting rows."""
+    return db.session.scalar(counted_query(organization_id, stage))
+
+
+def counted_query(organization_id: str, stage: Stage | None = None) -> Select:
     query = select(func.coalesce(func.sum(DealStageCount.count), 0)).where(
         DealStageCount.organization_id == organization_id
     )
-    if stage:
-        query = query.where(DealStageCount.stage == stage)
-    return db.session.scalar(query)
+    return query.where(DealStageCount.stage == stage) if stage else query
 
 
 def recount_stages(organization_id: str) -> None:
