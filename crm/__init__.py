@@ -9,7 +9,7 @@ from .api import api
 from .cli import crm_cli
 from .error_handlers import register_error_handlers
 from .config import configure_sqlite, engine_options, settings_from_environment
-from .extensions import db, login_manager, migrate
+from .extensions import compress, db, login_manager, migrate
 from .jsonio import ExactJSONProvider
 from .security import init_security
 from .web import register_web
@@ -40,6 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     login_manager.init_app(app)
+    compress.init_app(app)
     login_manager.session_protection = None
     init_security(app)
     with app.app_context():

@@ -11,7 +11,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, delete, func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import contains_eager, joinedload
 
 from . import validation as v
@@ -20,8 +22,9 @@ from .errors import NotFound, ValidationFailed
 from .extensions import db
 from .ids import is_id_of
 from .listing import Page, Params, Window
-from .models import Activity, ActivityType, Company, Contact, Deal, Stage, User
-from .text import contains_pattern, fold
+from .models import Activity, ActivityType, Company, Contact, Deal, DealStageCount, Stage, User
+from .search import deal_name_contains
+from .text import fold
 from .types import now_utc
 
 STAGES = [stage.value for stage in Stage]
@@ -87,23 +90,39 @@ class DealQuery:
         )
 
 
-def list_deals(organization_id: str, query: DealQuery, *, with_relations: bool = False) -> Page[Deal]:
-    """Answer one page of the organization's live deals and how many match in all (with each deal's
-    company, contact and assignee loaded in the same query when a page shows them)."""
-    matching = matching_deals(organization_id, search=query.search, stage=query.stage)
-    total = db.session.scalar(select(func.count()).select_from(matching.subquery()))
-    key = SORT_COLUMNS[query.sort]
-    # NULL amounts count as the smallest on both databases (SQLite's own rule), so that one index
-    # serves both directions and paging is identical everywhere.
-    if query.order == "asc":
-        ordering = [key.asc().nulls_first(), Deal.id.asc()]
+def list_deals(organization_id: str, query: DealQuery, *, with_relations: bool = False) -> Page:
+    """Answer one page of the organization's live deals and how many match in all: Deal objects
+    with company, contact and assignee loaded in the same query when a page shows them, otherwise
+    read-only rows with the same attributes."""
+    if query.search:
+        # Counted through the search index: only the matches are read.
+        matching = matching_deals(organization_id, search=query.search, stage=query.stage)
+        total = db.session.scalar(select(func.count()).select_from(matching.subquery()))
     else:
-        ordering = [key.desc().nulls_last(), Deal.id.desc()]
-    listed = matching.order_by(*ordering).limit(query.window.limit).offset(query.window.offset)
+        total = counted_deals(organization_id, query.stage)
+    listed = page_query(organization_id, query)
     if with_relations:
-        listed = listed.options(*RELATIONS)
-    items = db.session.scalars(listed).unique().all()
-    return Page(list(items), total, query.window.limit, query.window.offset)
+        items = list(db.session.scalars(listed.options(*RELATIONS)).unique())
+    else:
+        # Plain rows with the deal's columns as attributes: half the cost of building ORM objects,
+        # for callers (the API) that only read the fields.
+        items = list(db.session.execute(listed.with_only_columns(*Deal.__table__.columns)))
+    return Page(items, total, query.window.limit, query.window.offset)
+
+
+def page_query(organization_id: str, query: DealQuery) -> Select:
+    """The SELECT of one page of a list: filtered, ordered with id as the tie-breaker, windowed."""
+    key = SORT_COLUMNS[query.sort]
+    if query.order == "asc":
+        ordering = [key.asc(), Deal.id.asc()]
+    else:
+        ordering = [key.desc(), Deal.id.desc()]
+    if query.sort == "amount":
+        # Missing amounts count as the smallest on both databases (SQLite's own rule; PostgreSQL's
+        # amount indexes are built NULLS FIRST to match), so paging is identical everywhere.
+        ordering[0] = ordering[0].nulls_first() if query.order == "asc" else ordering[0].nulls_last()
+    matching = matching_deals(organization_id, search=query.search, stage=query.stage)
+    return matching.order_by(*ordering).limit(query.window.limit).offset(query.window.offset)
 
 
 def recent_activities(organization_id: str, limit: int = 10) -> list[Activity]:
@@ -185,6 +204,43 @@ def _number_or_text(value: str) -> Any:
     return int(number) if number.is_finite() and number == number.to_integral_value() else number
 
 
+def counted_deals(organization_id: str, stage: Stage | None = None) -> int:
+    """How many live deals the organization has (in a stage), from the counters, without counting rows."""
+    return db.session.scalar(counted_query(organization_id, stage))
+
+
+def counted_query(organization_id: str, stage: Stage | None = None) -> Select:
+    query = select(func.coalesce(func.sum(DealStageCount.count), 0)).where(
+        DealStageCount.organization_id == organization_id
+    )
+    return query.where(DealStageCount.stage == stage) if stage else query
+
+
+def recount_stages(organization_id: str) -> None:
+    """Set the organization's counters from its rows (after bulk loads that bypass the operations)."""
+    db.session.execute(delete(DealStageCount).where(DealStageCount.organization_id == organization_id))
+    counts = db.session.execute(
+        select(Deal.stage, func.count())
+        .where(Deal.organization_id == organization_id, Deal.deleted_at.is_(None))
+        .group_by(Deal.stage)
+    ).all()
+    db.session.add_all(
+        DealStageCount(organization_id=organization_id, stage=stage, count=count) for stage, count in counts
+    )
+
+
+def _count_in_stage(organization_id: str, stage: Stage, delta: int) -> None:
+    """Move a stage's counter in the current transaction; the row lock makes concurrent moves queue."""
+    dialect_insert = sqlite_insert if db.session.get_bind().dialect.name == "sqlite" else postgresql_insert
+    upsert = dialect_insert(DealStageCount).values(organization_id=organization_id, stage=stage, count=delta)
+    db.session.execute(
+        upsert.on_conflict_do_update(
+            index_elements=[DealStageCount.organization_id, DealStageCount.stage],
+            set_={"count": DealStageCount.count + delta},
+        )
+    )
+
+
 def matching_deals(
     organization_id: str, *, search: str | None = None, stage: Stage | None = None, assignee: str | None = None
 ) -> Select:
@@ -193,7 +249,7 @@ def matching_deals(
     if stage:
         matching = matching.where(Deal.stage == stage)
     if search:
-        matching = matching.where(Deal.name_norm.like(contains_pattern(search), escape="\\"))
+        matching = matching.where(deal_name_contains(search))
     if assignee == UNASSIGNED:
         matching = matching.where(Deal.assigned_member_id.is_(None))
     elif assignee:
@@ -227,6 +283,7 @@ def create_deal(actor: User, data: Mapping[str, Any]) -> Deal:
         db.session.add(deal)
         history = _History(deal, actor, now)
         history.record(ActivityType.CREATED, "Deal created.")
+        _count_in_stage(deal.organization_id, deal.stage, +1)
         if note:
             history.record(ActivityType.NOTE, note)
     return deal
@@ -251,7 +308,9 @@ def change_stage(actor: User, deal_id: str, data: Mapping[str, Any]) -> Deal:
 def delete_deal(actor: User, deal_id: str) -> None:
     """Soft-delete a deal: it leaves every list, while its row and history stay."""
     with _transaction():
-        _get_for_update(actor.organization_id, deal_id).deleted_at = now_utc()
+        deal = _get_for_update(actor.organization_id, deal_id)
+        deal.deleted_at = now_utc()
+        _count_in_stage(deal.organization_id, deal.stage, -1)
 
 
 @dataclass(frozen=True)
@@ -309,6 +368,9 @@ def _apply_change(actor: User, deal_id: str, fields: dict[str, Any], errors: dic
     _refuse_all(errors, reference_errors, _settle_stage(deal, previous_stage, fields, now))
     history = _History(deal, actor, now)
     if deal.stage != previous_stage:
+        # Counter rows are always locked in stage-name order, so two opposite moves cannot deadlock.
+        for stage, delta in sorted({previous_stage: -1, deal.stage: +1}.items()):
+            _count_in_stage(deal.organization_id, stage, delta)
         history.record(ActivityType.STAGE_CHANGE, f"{previous_stage.value} → {deal.stage.value}")
     if changed:
         history.record(ActivityType.UPDATED, "Updated " + ", ".join(changed) + ".")

@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy import insert, select
 
 from . import accounts
+from .deals import recount_stages
 from .extensions import db
 from .ids import new_id
 from .models import Activity, ActivityType, Company, Contact, Deal, Stage, User
@@ -18,7 +19,7 @@ from .types import now_utc
 DEMO_ORGANIZATION = "Demo Trading Co."
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo-password"
-BATCH_SIZE = 2000
+BATCH_SIZE = 5000
 
 MEMBERS = [
     ("佐藤 花子", "hanako.sato@example.com"),
@@ -69,10 +70,13 @@ def seed(deal_count: int, progress: Callable, rng: random.Random | None = None) 
                 deal = _deal_row(organization_id, members, companies, contacts, rng)
                 deals.append(deal)
                 activities.extend(_history_rows(deal, rng.choice(members).id, rng))
-            db.session.execute(insert(Deal), deals)
-            db.session.execute(insert(Activity), activities)
+            # Core inserts: one executemany per table and batch, no ORM bookkeeping per row.
+            db.session.execute(insert(Deal.__table__), deals)
+            db.session.execute(insert(Activity.__table__), activities)
             db.session.commit()
             bar.update(size)
+    recount_stages(organization_id)
+    db.session.commit()
     return Seeded(DEMO_ORGANIZATION, deal_count)
 
 

@@ -1,11 +1,13 @@
 """Database models: columns, relationships, indexes and constraints."""
 
+import secrets
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
 from flask_login import UserMixin
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Enum,
@@ -60,6 +62,15 @@ def _enum_column(enum: type[StrEnum], name: str) -> Enum:
         values_callable=lambda members: [member.value for member in members],
         validate_strings=True,
     )
+
+
+# Built differently per database by the migrations (the search indexes of 0003, the NULLS FIRST
+# amount indexes of 0004 on PostgreSQL): comparisons of the models with a schema leave them alone.
+DIALECT_SPECIFIC_OBJECTS = ("deals_fts", "ix_deals_name_trgm", "ix_deals_org_amount", "ix_deals_org_stage_amount")
+
+
+def is_dialect_specific(name: str | None) -> bool:
+    return bool(name) and name.startswith(DIALECT_SPECIFIC_OBJECTS)
 
 
 class Organization(db.Model):
@@ -147,6 +158,10 @@ def _live_deal_index(name: str, *columns: str) -> Index:
     return Index(name, "organization_id", *columns, postgresql_where=_LIVE_DEALS, sqlite_where=_LIVE_DEALS)
 
 
+def _new_search_key() -> int:
+    return secrets.randbits(62)
+
+
 class Deal(db.Model):
     __tablename__ = "deals"
     __table_args__ = (
@@ -158,9 +173,14 @@ class Deal(db.Model):
         _live_deal_index("ix_deals_org_amount", "amount", "id"),
         _live_deal_index("ix_deals_org_stage_created", "stage", "created_at", "id"),
         _live_deal_index("ix_deals_org_stage_updated", "stage", "updated_at", "id"),
+        _live_deal_index("ix_deals_org_stage_name", "stage", "name_norm", "id"),
+        # On PostgreSQL the amount indexes are made "amount NULLS FIRST" by migration 0004, so that
+        # one index serves both directions with missing amounts lowest, as SQLite orders them.
+        _live_deal_index("ix_deals_org_stage_amount", "stage", "amount", "id"),
         Index("ix_deals_company", "company_id"),
         Index("ix_deals_contact", "contact_id"),
         Index("ix_deals_assignee", "assigned_member_id"),
+        Index("ux_deals_search_key", "search_key", unique=True),
     )
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=lambda: new_id("deal"))
@@ -181,6 +201,9 @@ class Deal(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The deal's key in SQLite's full-text index: a stable integer (rowids of a table with a text
+    # primary key may change on VACUUM), random so that it needs no coordination between workers.
+    search_key: Mapped[int] = mapped_column(BigInteger, default=_new_search_key)
 
     def is_overdue(self, today: date) -> bool:
         """An open deal whose expected close date has passed."""
@@ -193,6 +216,17 @@ class Deal(db.Model):
     activities: WriteOnlyMapped["Activity"] = relationship(
         back_populates="deal", order_by="desc(Activity.created_at), desc(Activity.id)"
     )
+
+
+class DealStageCount(db.Model):
+    """How many live deals an organization has in a stage, changed in the same transaction as the
+    deals, so that list totals need no COUNT over the table."""
+
+    __tablename__ = "deal_stage_counts"
+
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"), primary_key=True)
+    stage: Mapped[Stage] = mapped_column(_enum_column(Stage, "deal_stage_counts_stage"), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class Activity(db.Model):

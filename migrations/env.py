@@ -6,6 +6,8 @@ from flask import current_app
 from alembic import context
 from sqlalchemy.types import TypeDecorator
 
+from crm.models import is_dialect_specific
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -43,6 +45,11 @@ def render_item(type_, obj, autogen_context):
     if type_ == "type" and isinstance(obj, TypeDecorator):
         return f"sa.{obj.impl_instance!r}"
     return False
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    """Leave objects that the migrations build differently per database out of comparisons."""
+    return not is_dialect_specific(name)
 
 
 def get_metadata():
@@ -99,6 +106,7 @@ def run_migrations_online():
             connection=connection,
             target_metadata=get_metadata(),
             render_item=render_item,
+            include_object=include_object,
             **conf_args
         )
 

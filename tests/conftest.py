@@ -15,8 +15,6 @@ from crm.extensions import db
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 DATABASES = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
-# Tables in the order rows can be deleted without breaking a foreign key.
-TABLES_CHILD_FIRST = ["activities", "deals", "contacts", "companies", "auth_tokens", "users", "organizations"]
 PASSWORD = "correct horse battery"
 
 _unique = count(1)
@@ -55,7 +53,8 @@ def postgres_uri():
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     separator = "&" if "?" in POSTGRES_URL else "?"
-    uri = f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+    # public stays on the path: extensions such as pg_trgm live there.
+    uri = f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}%2Cpublic"
     _migrate(uri)
     yield uri
     with admin.begin() as connection:
@@ -72,8 +71,8 @@ def database_uri(request, tmp_path):
     uri = request.getfixturevalue("postgres_uri")
     engine = create_engine(uri)
     with engine.begin() as connection:
-        for table in TABLES_CHILD_FIRST:
-            connection.execute(text(f"DELETE FROM {table}"))
+        for table in reversed(db.metadata.sorted_tables):  # children before their parents
+            connection.execute(table.delete())
     engine.dispose()
     return uri
 
@@ -94,6 +93,18 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+def make_organization_with_deals(count: int):
+    """A new organization with an owner and count deals over every stage (call in an app context)."""
+    from crm import accounts, deals
+    from crm.models import Stage
+
+    owner = accounts.create_user(f"Org {next(_unique)}", f"owner{next(_unique)}@example.com", "Owner", PASSWORD)
+    stages = list(Stage)
+    for index in range(count):
+        deals.create_deal(owner, {"name": f"Deal {index}", "amount": index * 100, "stage": stages[index % len(stages)]})
+    return owner
 
 
 class ApiClient:

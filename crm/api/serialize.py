@@ -5,12 +5,19 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import Row
+
 from ..listing import Page
 from ..models import Activity, Company, Contact, Deal, User
 
 
 def timestamp(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """2026-01-15T09:00:00Z: UTC, whole seconds."""
+    if moment is None:
+        return None
+    if moment.utcoffset():
+        moment = moment.astimezone(UTC)
+    return moment.isoformat(timespec="seconds")[:19] + "Z"
 
 
 def amount(value: Decimal | None) -> int | Decimal | None:
@@ -22,7 +29,7 @@ def amount(value: Decimal | None) -> int | Decimal | None:
     return value.normalize()
 
 
-def deal_json(deal: Deal) -> dict[str, Any]:
+def deal_json(deal: Deal | Row) -> dict[str, Any]:
     return {
         "id": deal.id,
         "name": deal.name,

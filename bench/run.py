@@ -1,0 +1,371 @@
+"""Benchmark the deals API and board against the database floor, the framework ceiling and a peer.
+
+    python bench/run.py                      # 10k, 100k and 1M deals on SQLite (and PostgreSQL
+                                             # when BENCH_DATABASE_URL is set), writes docs/performance.md
+    python bench/run.py --smoke              # 10k deals, a few variants, one second each (CI)
+
+For each data set it starts the app under gunicorn (crm/gunicorn_config.py), a bare Flask app
+under the same settings, and Datasette on the same SQLite file; drives each with wrk; and times
+the same SQL directly from Python (the database floor). Data sets are kept in bench/.data/.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the checkout's crm package, whatever is installed
+DATA = ROOT / "bench" / ".data"
+PEER_VENV = ROOT / "bench" / ".peer-venv"
+PYTHON = sys.executable
+RARE_NAME = "Zebra crossing pilot"
+
+LIST_VARIANTS = {
+    "list default": "",
+    "sort created_at asc": "sort=created_at&order=asc",
+    "sort updated_at desc": "sort=updated_at&order=desc",
+    "sort updated_at asc": "sort=updated_at&order=asc",
+    "sort name asc": "sort=name&order=asc",
+    "sort name desc": "sort=name&order=desc",
+    "sort amount desc": "sort=amount&order=desc",
+    "sort amount asc": "sort=amount&order=asc",
+    "stage filter": "stage=proposal",
+    "stage + sort amount": "stage=proposal&sort=amount&order=asc",
+    "page 21 (offset 1000)": "offset=1000",
+    "search common (年間)": "search=%E5%B9%B4%E9%96%93",
+    "search rare (zebra)": "search=zebra",
+}
+SMOKE_VARIANTS = ["list default", "stage filter", "search rare (zebra)"]
+
+
+@dataclass
+class Load:
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+@dataclass
+class Row:
+    name: str
+    results: dict[str, Load] = field(default_factory=dict)  # by data set label
+    floor_ms: dict[str, float] = field(default_factory=dict)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--duration", type=int, default=8, help="seconds of load per measurement")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--smoke", action="store_true", help="10k deals, a few variants, 1 s each")
+    parser.add_argument("--out", default=str(ROOT / "docs" / "performance.md"))
+    parser.add_argument("--postgres", default=os.environ.get("BENCH_DATABASE_URL"))
+    args = parser.parse_args()
+    if args.smoke:
+        args.sizes, args.duration = "10000", 1
+    sizes = [int(size) for size in args.sizes.split(",")]
+    variants = {name: LIST_VARIANTS[name] for name in SMOKE_VARIANTS} if args.smoke else LIST_VARIANTS
+
+    ensure_tools(with_peer=not args.smoke)
+    rows: dict[str, Row] = {}
+    labels = []
+    for size in sizes:
+        for database in ["sqlite"] + (["postgresql"] if args.postgres and not args.smoke else []):
+            label = f"{database} {size // 1000}k"
+            labels.append(label)
+            url = prepare(size, database, args.postgres)
+            measure_app(url, label, variants, rows, args, size)
+            if database == "sqlite" and not args.smoke:
+                measure_peer(url, label, rows, args)
+    write_report(Path(args.out), rows, labels, args)
+    failures = [f"{row.name} ({label})" for row in rows.values() for label, load in row.results.items() if load.errors]
+    if failures:
+        sys.exit("errors under load: " + ", ".join(failures))
+
+
+def ensure_tools(with_peer: bool) -> None:
+    if shutil.which("wrk") is None:
+        subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True, stdout=subprocess.DEVNULL)
+    if with_peer and not (PEER_VENV / "bin" / "datasette").exists():
+        subprocess.run([PYTHON, "-m", "venv", str(PEER_VENV)], check=True)
+        subprocess.run([str(PEER_VENV / "bin" / "pip"), "install", "-q", "datasette==0.65.*"], check=True)
+
+
+def prepare(size: int, database: str, postgres_url: str | None) -> str:
+    """A database URL holding the demo organization with `size` deals (built once, then reused)."""
+    if database == "sqlite":
+        DATA.mkdir(parents=True, exist_ok=True)
+        path = DATA / f"deals-{size}.sqlite3"
+        url = f"sqlite:///{path}"
+        if not path.exists():
+            seed(url, size)
+        return url
+    schema = f"bench_{size}"
+    url = f"{postgres_url}{'&' if '?' in postgres_url else '?'}options=-csearch_path%3D{schema}%2Cpublic"
+    import psycopg
+
+    with psycopg.connect(postgres_url.replace("+psycopg", ""), autocommit=True) as connection:
+        exists = connection.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone()
+        if not exists:
+            connection.execute(f'CREATE SCHEMA "{schema}"')
+    if not exists:
+        seed(url, size)
+    return url
+
+
+def seed(url: str, size: int) -> None:
+    print(f"seeding {size} deals into {url.split('?')[0]}", file=sys.stderr)
+    env = {**os.environ, "DATABASE_URL": url}
+    flask = [PYTHON, "-m", "flask", "--app", "app", "crm"]
+    subprocess.run(flask + ["init-db"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+    started = time.perf_counter()
+    subprocess.run(flask + ["seed-demo", "--deals", str(size)], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+    print(f"  seeded in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+
+
+def measure_app(url: str, label: str, variants: dict[str, str], rows: dict[str, Row], args, size: int) -> None:
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench"}
+    token = subprocess.run(
+        [PYTHON, "-m", "flask", "--app", "app", "crm", "create-token", "--email", "demo@example.com"],
+        cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+    ).stdout.strip()
+    auth = f"Authorization: Bearer {token}"
+    with serve(["app:app"], env) as base:
+        ensure_rare_deal(base, token)
+        deal_ids = sample_deal_ids(base, token)
+        for name, query in variants.items():
+            row = rows.setdefault(name, Row(name))
+            row.results[label] = wrk(f"{base}/api/v1/crm/deals?{query}", args, headers=[auth])
+            row.floor_ms[label] = floor_of_list(url, query)
+        if args.smoke:
+            return
+        rows.setdefault("GET deal", Row("GET deal")).results[label] = wrk(
+            f"{base}/api/v1/crm/deals/{deal_ids[0]}", args, headers=[auth])
+        rows.setdefault("activities", Row("activities")).results[label] = wrk(
+            f"{base}/api/v1/crm/deals/{deal_ids[0]}/activities", args, headers=[auth])
+        rows.setdefault("PATCH deal", Row("PATCH deal")).results[label] = wrk(
+            base, args, headers=[auth], script=write_script("patch", deal_ids))
+        rows.setdefault("stage change", Row("stage change")).results[label] = wrk(
+            base, args, headers=[auth], script=write_script("stage", deal_ids))
+        rows.setdefault("board page", Row("board page")).results[label] = wrk(
+            f"{base}/", args, headers=[f"Cookie: better-auth.session_token={token}"])
+    with serve(["bench.bare_app:app"], env) as base:
+        rows.setdefault("bare Flask JSON (ceiling)", Row("bare Flask JSON (ceiling)")).results[label] = wrk(base + "/", args)
+
+
+def measure_peer(url: str, label: str, rows: dict[str, Row], args) -> None:
+    """Datasette on the same file, with the equivalent filter, sort, page size and exact count."""
+    path = url.removeprefix("sqlite:///")
+    organization_id = sqlite3.connect(path).execute("SELECT organization_id FROM users WHERE email = 'demo@example.com'").fetchone()[0]
+    port = free_port()
+    process = subprocess.Popen(
+        [str(PEER_VENV / "bin" / "datasette"), "serve", path, "-p", str(port), "--setting", "sql_time_limit_ms", "10000",
+         "--setting", "default_page_size", "50", "--setting", "num_sql_threads", "4"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(base + "/-/versions.json")
+        table = f"{base}/{Path(path).stem}/deals.json?organization_id__exact={organization_id}&deleted_at__isnull=1&_size=50"
+        for name, query in [("list default", "&_sort_desc=created_at"), ("stage filter", "&stage__exact=proposal&_sort_desc=created_at"),
+                            ("search rare (zebra)", "&name_norm__contains=zebra&_sort_desc=created_at")]:
+            rows.setdefault(f"Datasette: {name}", Row(f"Datasette: {name}")).results[label] = wrk(table + query, args)
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=10)
+
+
+@contextmanager
+def serve(app_spec: list[str], env: dict):
+    port = free_port()
+    process = subprocess.Popen(
+        [PYTHON, "-m", "gunicorn", "-c", "python:crm.gunicorn_config", *app_spec],
+        cwd=ROOT, env={**env, "BIND": f"127.0.0.1:{port}"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(base + "/login" if app_spec == ["app:app"] else base + "/")
+        yield base
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=20)
+
+
+def wait_until_up(url: str) -> None:
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def ensure_rare_deal(base: str, token: str) -> None:
+    found = api(base, token, "GET", "/api/v1/crm/deals?search=zebra&limit=1")["total"]
+    if not found:
+        api(base, token, "POST", "/api/v1/crm/deals", {"name": RARE_NAME, "amount": 990000})
+
+
+def sample_deal_ids(base: str, token: str) -> list[str]:
+    return [deal["id"] for deal in api(base, token, "GET", "/api/v1/crm/deals?limit=200&stage=lead")["items"]]
+
+
+def api(base: str, token: str, method: str, path: str, body: dict | None = None) -> dict:
+    request = urllib.request.Request(
+        base + path, method=method, data=json.dumps(body).encode() if body else None,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)
+
+
+def write_script(kind: str, deal_ids: list[str]) -> Path:
+    """A wrk Lua script: PATCH random deals' amounts, or move random deals between two stages."""
+    ids = ", ".join(f'"{deal_id}"' for deal_id in deal_ids)
+    if kind == "patch":
+        body = 'local path = "/api/v1/crm/deals/" .. id\n  local body = \'{"amount": \' .. math.random(1, 100000000) .. \'}\'\n  return wrk.format("PATCH", path, nil, body)'
+    else:
+        body = 'local path = "/api/v1/crm/deals/" .. id .. "/stage"\n  local stages = {"lead", "qualification"}\n  local body = \'{"stage": "\' .. stages[math.random(1, 2)] .. \'"}\'\n  return wrk.format("POST", path, nil, body)'
+    script = DATA / f"{kind}.lua"
+    DATA.mkdir(parents=True, exist_ok=True)
+    script.write_text(
+        f'wrk.headers["Content-Type"] = "application/json"\nlocal ids = {{{ids}}}\n'
+        f"request = function()\n  local id = ids[math.random(1, #ids)]\n  {body}\nend\n"
+        "done = function(summary, latency, requests)\n  io.write(string.format(\"non2xx %d\\n\", summary.errors.status))\nend\n"
+    )
+    return script
+
+
+def wrk(url: str, args, headers: list[str] | None = None, script: Path | None = None) -> Load:
+    command = ["wrk", "-t2", f"-c{args.connections}", f"-d{args.duration}s", "--latency", "--timeout", "10s"]
+    for header in headers or []:
+        command += ["-H", header]
+    if script:
+        command += ["-s", str(script)]
+    output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
+    return Load(
+        requests_per_second=float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        p50_ms=_latency(output, "50%"),
+        p99_ms=_latency(output, "99%"),
+        errors=_errors(output),
+    )
+
+
+def _latency(output: str, percentile: str) -> float:
+    value, unit = re.search(rf"^\s+{percentile}\s+([\d.]+)(us|ms|s)\s*$", output, re.M).groups()
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+
+def _errors(output: str) -> int:
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return (sum(int(number) for number in socket_errors.groups()) if socket_errors else 0) + (
+        int(non2xx.group(1)) if non2xx else 0)
+
+
+def floor_of_list(url: str, query: str) -> float:
+    """The same SQL the list runs (page and total), timed directly from Python: median ms per request."""
+    from urllib.parse import parse_qs
+
+    env_before = os.environ.get("DATABASE_URL")
+    os.environ["DATABASE_URL"] = url
+    try:
+        from sqlalchemy import select
+
+        from crm import create_app, deals
+        from crm.extensions import db
+        from crm.listing import Params
+        from crm.models import User
+
+        app = create_app()
+        with app.app_context():
+            owner = db.session.scalar(select(User).where(User.email == "demo@example.com"))
+            deal_query = deals.DealQuery.from_params(Params(parse_qs(query)))
+            statements = [deals.page_query(owner.organization_id, deal_query)]
+            if deal_query.search:
+                matching = deals.matching_deals(owner.organization_id, search=deal_query.search, stage=deal_query.stage)
+                statements.append(select(db.func.count()).select_from(matching.subquery()))
+            else:
+                statements.append(deals.counted_query(owner.organization_id, deal_query.stage))
+            sqls = [str(statement.compile(db.engine, compile_kwargs={"literal_binds": True})) for statement in statements]
+            connection = db.engine.raw_connection()
+            cursor = connection.cursor()
+            timings = []
+            for _ in range(200):
+                started = time.perf_counter()
+                for sql in sqls:
+                    cursor.execute(sql)
+                    cursor.fetchall()
+                timings.append(time.perf_counter() - started)
+            connection.close()
+            db.engine.dispose()
+        return statistics.median(timings) * 1000
+    finally:
+        if env_before is None:
+            os.environ.pop("DATABASE_URL", None)
+        else:
+            os.environ["DATABASE_URL"] = env_before
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def write_report(out: Path, rows: dict[str, Row], labels: list[str], args) -> None:
+    lines = [
+        "# Performance",
+        "",
+        f"Measured with `python bench/run.py{' --smoke' if args.smoke else ''}` on this project's machine "
+        f"(2 cores): wrk, {args.connections} connections, {args.duration} s per figure, gunicorn with "
+        "crm/gunicorn_config.py. Each cell: requests per second, p50 / p99 latency in ms. "
+        "'floor' is the same SQL run directly from Python (median per request).",
+        "",
+        "| request | " + " | ".join(labels) + " |",
+        "| --- | " + " | ".join("---" for _ in labels) + " |",
+    ]
+    for row in rows.values():
+        cells = []
+        for label in labels:
+            load = row.results.get(label)
+            if load is None:
+                cells.append("")
+                continue
+            cell = f"{load.requests_per_second:,.0f}/s, {load.p50_ms:.1f} / {load.p99_ms:.1f}"
+            if label in row.floor_ms:
+                cell += f" (floor {row.floor_ms[label]:.2f})"
+            if load.errors:
+                cell += f", **{load.errors} errors**"
+            cells.append(cell)
+        lines.append(f"| {row.name} | " + " | ".join(cells) + " |")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    existing = out.read_text() if out.exists() else ""
+    marker = "<!-- results -->"
+    results = "\n".join(lines) + "\n"
+    if marker in existing:
+        before, _, after = existing.partition(marker)
+        after = after.split("<!-- /results -->", 1)[-1]
+        out.write_text(f"{before}{marker}\n{results}<!-- /results -->{after}")
+    else:
+        out.write_text(f"{marker}\n{results}<!-- /results -->\n")
+    print(results)
+
+
+if __name__ == "__main__":
+    main()
