@@ -83,15 +83,18 @@ def main() -> None:
     ensure_tools(with_peer=not args.smoke)
     rows: dict[str, Row] = {}
     labels = []
+    last_urls: dict[str, str] = {}
     for size in sizes:
         for database in ["sqlite"] + (["postgresql"] if args.postgres and not args.smoke else []):
             label = f"{database} {size // 1000}k"
             labels.append(label)
             url = prepare(size, database, args.postgres)
+            last_urls[database] = url
             measure_app(url, label, variants, rows, args, size)
             if database == "sqlite" and not args.smoke:
                 measure_peer(url, label, rows, args)
-    write_report(Path(args.out), rows, labels, args)
+    plans = {} if args.smoke else {database: query_plans(url) for database, url in last_urls.items()}
+    write_report(Path(args.out), rows, labels, args, plans)
     failures = [f"{row.name} ({label})" for row in rows.values() for label, load in row.results.items() if load.errors]
     if failures:
         sys.exit("errors under load: " + ", ".join(failures))
@@ -111,7 +114,9 @@ def prepare(size: int, database: str, postgres_url: str | None) -> str:
         DATA.mkdir(parents=True, exist_ok=True)
         path = DATA / f"deals-{size}.sqlite3"
         url = f"sqlite:///{path}"
-        if not path.exists():
+        if path.exists():
+            upgrade(url)  # a data set built by an older checkout gets the current schema
+        else:
             seed(url, size)
         return url
     schema = f"bench_{size}"
@@ -122,9 +127,16 @@ def prepare(size: int, database: str, postgres_url: str | None) -> str:
         exists = connection.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone()
         if not exists:
             connection.execute(f'CREATE SCHEMA "{schema}"')
-    if not exists:
+    if exists:
+        upgrade(url)
+    else:
         seed(url, size)
     return url
+
+
+def upgrade(url: str) -> None:
+    subprocess.run([PYTHON, "-m", "flask", "--app", "app", "crm", "init-db"], cwd=ROOT,
+                   env={**os.environ, "DATABASE_URL": url}, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def seed(url: str, size: int) -> None:
@@ -322,13 +334,87 @@ def floor_of_list(url: str, query: str) -> float:
             os.environ["DATABASE_URL"] = env_before
 
 
+def query_plans(url: str) -> dict[str, str]:
+    """The database's plan for one page of each list variant, on the given data set."""
+    from urllib.parse import parse_qs
+
+    from sqlalchemy import select, text
+
+    from crm import create_app, deals
+    from crm.extensions import db
+    from crm.listing import Params
+    from crm.models import User
+
+    os.environ["DATABASE_URL"] = url
+    app = create_app()
+    plans = {}
+    with app.app_context():
+        owner = db.session.scalar(select(User).where(User.email == "demo@example.com"))
+        for name, query in LIST_VARIANTS.items():
+            statement = deals.page_query(owner.organization_id, deals.DealQuery.from_params(Params(parse_qs(query))))
+            sql = str(statement.compile(db.engine, compile_kwargs={"literal_binds": True}))
+            if db.engine.dialect.name == "sqlite":
+                rows = db.session.execute(text(f"EXPLAIN QUERY PLAN {sql}")).all()
+                plans[name] = "\n".join(row[-1] for row in rows)
+            else:
+                plans[name] = "\n".join(row[0] for row in db.session.execute(text(f"EXPLAIN {sql}")).all())
+        db.engine.dispose()
+    os.environ.pop("DATABASE_URL")
+    return plans
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-def write_report(out: Path, rows: dict[str, Row], labels: list[str], args) -> None:
+def targets(rows: dict[str, Row], labels: list[str]) -> list[str]:
+    """The targets of the performance issue, as ratios measured side by side in this run."""
+    lines = ["", "### Targets", "", "| target | measured | met |", "| --- | --- | --- |"]
+
+    def check(name: str, value: float | None, limit: float, at_most: bool) -> None:
+        if value is None:
+            return
+        met = value <= limit if at_most else value >= limit
+        lines.append(f"| {name} | {value:.2f} ({'≤' if at_most else '≥'} {limit}) | {'yes' if met else '**no**'} |")
+
+    def load(row: str, label: str) -> Load | None:
+        return rows[row].results.get(label) if row in rows else None
+
+    for database in sorted({label.split()[0] for label in labels}):
+        sized = [label for label in labels if label.startswith(database)]
+        smallest, largest = sized[0], sized[-1]
+        for name in rows:
+            if name not in LIST_VARIANTS or name.startswith("search common"):
+                continue
+            small, large = load(name, smallest), load(name, largest)
+            if small and large and smallest != largest:
+                limit = 2 if name.startswith("search") else 1.5
+                check(f"{database}: {name}, p50 {largest} / {smallest}", large.p50_ms / small.p50_ms, limit, True)
+        for label in sized:
+            bare = load("bare Flask JSON (ceiling)", label)
+            for name in rows:
+                ours = load(name, label)
+                if name in LIST_VARIANTS and ours and bare and label in rows[name].floor_ms:
+                    check(f"{label}: {name}, p50 / (floor + bare Flask p50)",
+                          ours.p50_ms / (rows[name].floor_ms[label] + bare.p50_ms), 2, True)
+            for name, share in [("GET deal", 0.33), ("list default", 0.20), ("stage change", 0.12)]:
+                ours = load(name, label)
+                if ours and bare:
+                    check(f"{label}: {name} req/s / bare Flask req/s", ours.requests_per_second / bare.requests_per_second, share, False)
+            for name in ["list default", "stage filter", "search rare (zebra)"]:
+                ours, peer = load(name, label), load(f"Datasette: {name}", label)
+                if ours and peer:
+                    check(f"{label}: {name} req/s / Datasette's", ours.requests_per_second / peer.requests_per_second, 3, False)
+            board, listed = load("board page", label), load("list default", label)
+            if board and listed:
+                check(f"{label}: board p50 / 3 list calls' p50", board.p50_ms / (3 * listed.p50_ms), 1, True)
+                check(f"{label}: board p99 / p50", board.p99_ms / board.p50_ms, 3, True)
+    return lines
+
+
+def write_report(out: Path, rows: dict[str, Row], labels: list[str], args, plans: dict[str, dict[str, str]]) -> None:
     lines = [
         "# Performance",
         "",
@@ -354,6 +440,11 @@ def write_report(out: Path, rows: dict[str, Row], labels: list[str], args) -> No
                 cell += f", **{load.errors} errors**"
             cells.append(cell)
         lines.append(f"| {row.name} | " + " | ".join(cells) + " |")
+    lines += targets(rows, labels)
+    for database, by_variant in plans.items():
+        lines += ["", f"### Plans on {database} (largest data set)", ""]
+        for name, plan in by_variant.items():
+            lines += [f"{name}:", "", "```", plan, "```", ""]
     out.parent.mkdir(parents=True, exist_ok=True)
     existing = out.read_text() if out.exists() else ""
     marker = "<!-- results -->"

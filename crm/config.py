@@ -31,6 +31,9 @@ def settings_from_environment(instance_path: Path) -> dict:
         "COMPRESS_ALGORITHM": ["gzip"],
         "COMPRESS_LEVEL": 5,
         "COMPRESS_MIN_SIZE": 1024,
+        # Static files are streamed from disk and cached for a year by browsers: not worth
+        # recompressing on every first visit (and Flask-Compress leaves such files open).
+        "COMPRESS_STREAMS": False,
         "COMPRESS_MIMETYPES": ["text/html", "text/css", "application/json", "application/javascript", "text/javascript", "image/svg+xml"],
         # Bodies over 1 MiB answer 413 before any view reads them.
         "MAX_CONTENT_LENGTH": 1024 * 1024,
