@@ -74,6 +74,7 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="10k deals, a few variants, 1 s each")
     parser.add_argument("--out", default=str(ROOT / "docs" / "performance.md"))
     parser.add_argument("--postgres", default=os.environ.get("BENCH_DATABASE_URL"))
+    parser.add_argument("--postgres-sizes", help="sizes to measure on PostgreSQL (default: --sizes)")
     args = parser.parse_args()
     if args.smoke:
         args.sizes, args.duration = "10000", 1
@@ -84,8 +85,10 @@ def main() -> None:
     rows: dict[str, Row] = {}
     labels = []
     last_urls: dict[str, str] = {}
+    postgres_sizes = [int(size) for size in (args.postgres_sizes or args.sizes).split(",")]
     for size in sizes:
-        for database in ["sqlite"] + (["postgresql"] if args.postgres and not args.smoke else []):
+        on_postgres = args.postgres and not args.smoke and size in postgres_sizes
+        for database in ["sqlite"] + (["postgresql"] if on_postgres else []):
             label = f"{database} {size // 1000}k"
             labels.append(label)
             url = prepare(size, database, args.postgres)
@@ -156,7 +159,7 @@ def measure_app(url: str, label: str, variants: dict[str, str], rows: dict[str, 
         cwd=ROOT, env=env, check=True, capture_output=True, text=True,
     ).stdout.strip()
     auth = f"Authorization: Bearer {token}"
-    with serve(["app:app"], env) as base:
+    with serve(["app:app"], env, memory_label=label) as base:
         ensure_rare_deal(base, token)
         deal_ids = sample_deal_ids(base, token)
         for name, query in variants.items():
@@ -201,8 +204,11 @@ def measure_peer(url: str, label: str, rows: dict[str, Row], args) -> None:
         process.wait(timeout=10)
 
 
+MEMORY: dict[str, tuple[float, float]] = {}  # data set label → worker RSS (MB) before and after the load
+
+
 @contextmanager
-def serve(app_spec: list[str], env: dict):
+def serve(app_spec: list[str], env: dict, memory_label: str | None = None):
     port = free_port()
     process = subprocess.Popen(
         [PYTHON, "-m", "gunicorn", "-c", "python:crm.gunicorn_config", *app_spec],
@@ -211,10 +217,26 @@ def serve(app_spec: list[str], env: dict):
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(base + "/login" if app_spec == ["app:app"] else base + "/")
+        before = worker_rss_mb(process.pid)
         yield base
+        if memory_label:
+            MEMORY[memory_label] = (before, worker_rss_mb(process.pid))
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=20)
+
+
+def worker_rss_mb(master_pid: int) -> float:
+    """The mean resident memory of gunicorn's workers (children of the master), in MB."""
+    sizes = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+        except OSError:
+            continue
+        if fields.get("PPid", "").strip() == str(master_pid) and "VmRSS" in fields:
+            sizes.append(int(fields["VmRSS"].split()[0]) / 1024)
+    return statistics.mean(sizes) if sizes else 0.0
 
 
 def wait_until_up(url: str) -> None:
@@ -440,6 +462,10 @@ def write_report(out: Path, rows: dict[str, Row], labels: list[str], args, plans
                 cell += f", **{load.errors} errors**"
             cells.append(cell)
         lines.append(f"| {row.name} | " + " | ".join(cells) + " |")
+    if MEMORY:
+        lines += ["", "### Memory per worker", "", "| data set | RSS after start | RSS after the whole load | growth |", "| --- | --- | --- | --- |"]
+        for label, (before, after) in MEMORY.items():
+            lines.append(f"| {label} | {before:.0f} MB | {after:.0f} MB | {after - before:+.0f} MB |")
     lines += targets(rows, labels)
     for database, by_variant in plans.items():
         lines += ["", f"### Plans on {database} (largest data set)", ""]

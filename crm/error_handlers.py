@@ -1,7 +1,7 @@
 """One place that turns every failure into an answer: JSON under /api/, a page elsewhere.
 Whatever a failed request began in the database is rolled back first."""
 
-from flask import Flask, current_app, request
+from flask import Flask
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -35,8 +35,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(500)
     def internal_error(error):
+        # Flask has logged the exception with its traceback before calling this.
         db.session.rollback()
-        current_app.logger.error("Unhandled error on %s %s", request.method, request.path)
         message = "Something went wrong on our side; nothing was saved."
         if is_api_request():
             return api_error_response(ApiError(500, "internal_error", message))

@@ -428,3 +428,28 @@ def test_the_cookie_of_a_signed_out_session_gets_401_from_the_api(web):
 
     assert response.status_code == 401
     assert api_deal_names(web.api) == []
+
+
+def test_an_unexpected_error_answers_a_500_page_in_the_layout_and_json_under_the_api(database_uri):
+    """What a user sees when something breaks on our side: the app's layout, nothing half-saved."""
+    from crm import create_app
+    from tests.conftest import app_config
+
+    app = create_app({**app_config(database_uri), "TESTING": False, "PROPAGATE_EXCEPTIONS": False})
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("broken on purpose")
+
+    @app.get("/api/v1/boom")
+    def api_boom():
+        raise RuntimeError("broken on purpose")
+
+    page = app.test_client().get("/boom")
+    api = app.test_client().get("/api/v1/boom")
+
+    assert page.status_code == 500
+    assert "Something went wrong" in page.get_data(as_text=True)
+    assert 'class="app-header"' in page.get_data(as_text=True)
+    assert api.status_code == 500
+    assert api.get_json()["error"]["code"] == "internal_error"
