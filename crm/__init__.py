@@ -7,8 +7,8 @@ from flask import Flask
 from . import auth  # noqa: F401  (registers the flask-login request loader)
 from .api import api
 from .cli import crm_cli
-from .error_handlers import register_error_handlers
 from .config import configure_sqlite, engine_options, settings_from_environment
+from .error_handlers import register_error_handlers
 from .extensions import compress, db, login_manager, migrate
 from .jsonio import ExactJSONProvider
 from .security import init_security

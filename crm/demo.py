@@ -179,7 +179,7 @@ def _history_rows(deal: dict, creator: str, rng: random.Random) -> list[dict]:
     span = deal["updated_at"] - deal["created_at"]
     moments = sorted(deal["created_at"] + span * rng.random() for _ in path[1:])
     rows = [_activity(deal, ActivityType.CREATED, "Deal created.", creator, deal["created_at"])]
-    for before, after, moment in zip(path, path[1:], moments):
+    for before, after, moment in zip(path, path[1:], moments, strict=False):  # pairs of consecutive stages
         rows.append(_activity(deal, ActivityType.STAGE_CHANGE, f"{before.value} → {after.value}", creator, moment))
     if rng.random() < 0.3:
         rows.append(_activity(deal, ActivityType.NOTE, rng.choice(NOTES), creator, deal["updated_at"]))

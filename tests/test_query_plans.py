@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import insert, text
 
 from crm import deals
-from crm.extensions import db
 from crm.deals import recount_stages
+from crm.extensions import db
 from crm.ids import new_id
 from crm.listing import Params
 from crm.models import Deal, Stage

@@ -4,7 +4,6 @@ from flask import Blueprint, request
 from flask_login import current_user
 
 from ..security import csrf, is_cross_site_cookie_write
-
 from . import auth, deals, directory
 from .errors import ApiError
 

@@ -9,9 +9,8 @@ triggers. A later migration that recreates the deals table in batch mode drops t
 it must create them again (call create_sqlite_search_index()).
 PostgreSQL: pg_trgm and a GIN index, which LIKE uses directly.
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0003'
 down_revision = '0002'

@@ -8,9 +8,8 @@ Lists order missing amounts lowest in both directions (ASC NULLS FIRST, DESC NUL
 SQLite's own rule. PostgreSQL's default puts NULLs last going up, so its amount indexes are built
 NULLS FIRST: scanned forwards and backwards they give exactly those two orders.
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0004'
 down_revision = '0003'

@@ -161,7 +161,8 @@ def test_sort_by_amount_puts_missing_amounts_lowest(api, make_deal):
 
 
 def test_sort_by_updated_at_follows_the_latest_change(api, make_deal):
-    first, second = make_deal(name="first"), make_deal(name="second")
+    first = make_deal(name="first")
+    make_deal(name="second")
     api.patch(deal_url(first), json={"amount": 10})
 
     items = api.get(DEALS, query_string={"sort": "updated_at"}).get_json()["items"]
