@@ -177,6 +177,8 @@ class Deal(db.Model):
         # On PostgreSQL the amount indexes are made "amount NULLS FIRST" by migration 0004, so that
         # one index serves both directions with missing amounts lowest, as SQLite orders them.
         _live_deal_index("ix_deals_org_stage_amount", "stage", "amount", "id"),
+        # Covers the board's header totals, so they read no table rows.
+        _live_deal_index("ix_deals_org_board", "stage", "currency", "amount", "probability", "assigned_member_id"),
         Index("ix_deals_company", "company_id"),
         Index("ix_deals_contact", "contact_id"),
         Index("ix_deals_assignee", "assigned_member_id"),
