@@ -9,6 +9,7 @@ from .. import board, deals, directory
 from ..errors import BadParameter, NotFound, ValidationFailed
 from ..listing import Params
 from ..models import Stage
+from .errors import fields_sentence
 from .format import stage_label
 from .htmx import is_htmx, page_or_fragment, redirect_to
 
@@ -136,7 +137,7 @@ def _refused(error: ValidationFailed | NotFound) -> Response:
     if isinstance(error, NotFound):
         message, status = "This deal no longer exists; it may have been deleted.", 404
     else:
-        message, status = " ".join(f"{field.replace('_', ' ').capitalize()} {problem}" for field, problem in error.fields.items()), 422
+        message, status = fields_sentence(error), 422
     if not is_htmx():
         flash(message, "error")
         return redirect_to("board.index")

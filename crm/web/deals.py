@@ -7,6 +7,7 @@ from .. import deals, directory
 from ..errors import ValidationFailed
 from ..listing import Params
 from ..models import ActivityType
+from .errors import fields_sentence
 from .htmx import is_htmx, page_or_fragment, redirect_to
 
 bp = Blueprint("deal_pages", __name__, url_prefix="/deals")
@@ -73,7 +74,7 @@ def log_activity(deal_id: str):
         deals.add_activity(current_user, deal_id, values)
     except ValidationFailed as error:
         if not is_htmx():
-            flash(" ".join(f"{field.capitalize()} {problem}" for field, problem in error.fields.items()), "error")
+            flash(fields_sentence(error), "error")
             return redirect_to("deal_pages.show", deal_id=deal_id)
         return _history(deal_id, values=values, errors=error.fields), 422
     if not is_htmx():

@@ -9,6 +9,11 @@ TITLES = {400: "Bad request", 401: "Sign in needed", 403: "Not allowed", 404: "P
           405: "Not allowed", 413: "Too large", 422: "Invalid input", 500: "Something went wrong"}
 
 
+def fields_sentence(error: ValidationFailed) -> str:
+    """Field messages as one sentence for a flash or a toast: "Lost reason must be at most …"."""
+    return " ".join(f"{field.replace('_', ' ').capitalize()} {problem}" for field, problem in error.fields.items())
+
+
 def error_page(status: int, message: str):
     if is_htmx():
         return make_response(message, status, {"Content-Type": "text/plain; charset=utf-8"})
