@@ -5,6 +5,8 @@ Both indexes hold trigrams of the folded name, so a term shorter than three char
 them and falls back to a LIKE over the organization's deals. The LIKE is applied in every case:
 the index finds candidates, LIKE keeps the exact meaning (`%` and `_` literal)."""
 
+from contextlib import contextmanager
+
 from sqlalchemy import ColumnElement, and_, column, text
 
 from .extensions import db
@@ -24,3 +26,21 @@ def deal_name_contains(term: str) -> ColumnElement[bool]:
         return like
     phrase = '"' + folded.replace('"', '""') + '"'
     return and_(Deal.search_key.in_(_FTS_MATCHES.bindparams(fts_phrase=phrase)), like)
+
+
+@contextmanager
+def filled_after_bulk_insert():
+    """Insert many deals with SQLite's full-text index filled once at the end, not row by row by
+    its trigger (which costs more than the rest of the insert). Use inside one transaction."""
+    if db.session.get_bind().dialect.name != "sqlite":
+        yield  # the GIN index of PostgreSQL is an ordinary index
+        return
+    trigger = db.session.scalar(text("SELECT sql FROM sqlite_master WHERE name = 'deals_fts_after_insert'"))
+    last_rowid = db.session.scalar(text("SELECT coalesce(max(rowid), 0) FROM deals"))
+    db.session.execute(text("DROP TRIGGER deals_fts_after_insert"))
+    yield
+    db.session.execute(
+        text("INSERT INTO deals_fts (rowid, name_norm) SELECT search_key, name_norm FROM deals WHERE rowid > :last"),
+        {"last": last_rowid},
+    )
+    db.session.execute(text(trigger))
