@@ -1,20 +1,19 @@
 """The pipeline board: per-stage columns with their totals and the first cards of each."""
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 
-from sqlalchemy import BigInteger, func, type_coerce
 from sqlalchemy.orm import joinedload
 
+from . import totals
 from .deals import UNASSIGNED, matching_deals
 from .errors import BadParameter
 from .extensions import db
 from .ids import is_id_of
 from .listing import Params
 from .models import Deal, Stage
-from .types import MONEY_PLACES
+from .totals import StageTotal
 
-CARDS_PER_PAGE = 50
+CARDS_PER_PAGE = 20
 
 
 @dataclass(frozen=True)
@@ -33,22 +32,19 @@ class BoardFilter:
             raise BadParameter("assignee", "must be me, none or a member id")
         return cls(search=params.search(), assignee=assignee)
 
+    @property
+    def is_empty(self) -> bool:
+        return not self.search and not self.assignee
+
     def narrow(self, organization_id: str, stage: Stage | None = None):
         return matching_deals(organization_id, search=self.search, stage=stage, assignee=self.assignee)
-
-
-@dataclass
-class CurrencyTotal:
-    currency: str
-    amount: Decimal
-    weighted: Decimal
 
 
 @dataclass
 class Column:
     stage: Stage
     count: int = 0
-    totals: list[CurrencyTotal] = field(default_factory=list)
+    totals: list[StageTotal] = field(default_factory=list)
     cards: list[Deal] = field(default_factory=list)
     offset: int = 0
 
@@ -79,30 +75,17 @@ def more_cards(organization_id: str, board_filter: BoardFilter, stage: Stage, of
 
 
 def _add_totals(organization_id: str, board_filter: BoardFilter, by_stage: dict[Stage, Column]) -> None:
-    """One grouped query for every header: count, amount and weighted amount per currency.
-
-    It reads only the covering index ix_deals_org_board (no table rows) unless a search narrows it."""
-    raw_amount = type_coerce(Deal.amount, BigInteger)
-    query = (
-        board_filter.narrow(organization_id)
-        .where(Deal.stage.in_(list(by_stage)))
-        .with_only_columns(
-            Deal.stage, Deal.currency, func.count(), func.sum(raw_amount), func.sum(raw_amount * Deal.probability)
-        )
-        .group_by(Deal.stage, Deal.currency)
-        .order_by(Deal.stage, Deal.currency)
-    )
-    for stage, currency, count, amount, weighted in db.session.execute(query).all():
-        column = by_stage[Stage(stage)]
-        column.count += count
-        if amount is not None:
-            column.totals.append(
-                CurrencyTotal(
-                    currency,
-                    Decimal(int(amount)).scaleb(-MONEY_PLACES),
-                    Decimal(int(weighted or 0)).scaleb(-MONEY_PLACES - 2),
-                )
-            )
+    """Every header's count and amounts per currency: from the kept totals (a few rows, whatever the
+    organization's size), or for a filtered board from one grouped query over the matching deals."""
+    if board_filter.is_empty:
+        found = totals.stage_totals(organization_id, list(by_stage))
+    else:
+        found = totals.summed_totals(board_filter.narrow(organization_id).where(Deal.stage.in_(list(by_stage))))
+    for total in found:
+        column = by_stage[total.stage]
+        column.count += total.count
+        if total.amount is not None:
+            column.totals.append(total)
 
 
 def _cards(organization_id: str, board_filter: BoardFilter, stage: Stage, offset: int) -> list[Deal]:

@@ -11,18 +11,17 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
+from . import totals
 from . import validation as v
 from .directory import is_owned
 from .errors import NotFound, ValidationFailed
 from .extensions import db
 from .ids import is_id_of
 from .listing import Page, Params, Window
-from .models import Activity, ActivityType, Company, Contact, Deal, DealStageCount, Stage, User
+from .models import Activity, ActivityType, Company, Contact, Deal, Stage, User
 from .search import deal_name_contains
 from .text import fold
 from .types import now_utc
@@ -205,40 +204,8 @@ def _number_or_text(value: str) -> Any:
 
 
 def counted_deals(organization_id: str, stage: Stage | None = None) -> int:
-    """How many live deals the organization has (in a stage), from the counters, without counting rows."""
-    return db.session.scalar(counted_query(organization_id, stage))
-
-
-def counted_query(organization_id: str, stage: Stage | None = None) -> Select:
-    query = select(func.coalesce(func.sum(DealStageCount.count), 0)).where(
-        DealStageCount.organization_id == organization_id
-    )
-    return query.where(DealStageCount.stage == stage) if stage else query
-
-
-def recount_stages(organization_id: str) -> None:
-    """Set the organization's counters from its rows (after bulk loads that bypass the operations)."""
-    db.session.execute(delete(DealStageCount).where(DealStageCount.organization_id == organization_id))
-    counts = db.session.execute(
-        select(Deal.stage, func.count())
-        .where(Deal.organization_id == organization_id, Deal.deleted_at.is_(None))
-        .group_by(Deal.stage)
-    ).all()
-    db.session.add_all(
-        DealStageCount(organization_id=organization_id, stage=stage, count=count) for stage, count in counts
-    )
-
-
-def _count_in_stage(organization_id: str, stage: Stage, delta: int) -> None:
-    """Move a stage's counter in the current transaction; the row lock makes concurrent moves queue."""
-    dialect_insert = sqlite_insert if db.session.get_bind().dialect.name == "sqlite" else postgresql_insert
-    upsert = dialect_insert(DealStageCount).values(organization_id=organization_id, stage=stage, count=delta)
-    db.session.execute(
-        upsert.on_conflict_do_update(
-            index_elements=[DealStageCount.organization_id, DealStageCount.stage],
-            set_={"count": DealStageCount.count + delta},
-        )
-    )
+    """How many live deals the organization has (in a stage), from the kept totals."""
+    return db.session.scalar(totals.counted_query(organization_id, stage))
 
 
 def matching_deals(
@@ -283,7 +250,7 @@ def create_deal(actor: User, data: Mapping[str, Any]) -> Deal:
         db.session.add(deal)
         history = _History(deal, actor, now)
         history.record(ActivityType.CREATED, "Deal created.")
-        _count_in_stage(deal.organization_id, deal.stage, +1)
+        totals.retally(deal.organization_id, None, totals.Share.of(deal))
         if note:
             history.record(ActivityType.NOTE, note)
     return deal
@@ -309,8 +276,8 @@ def delete_deal(actor: User, deal_id: str) -> None:
     """Soft-delete a deal: it leaves every list, while its row and history stay."""
     with _transaction():
         deal = _get_for_update(actor.organization_id, deal_id)
+        totals.retally(deal.organization_id, totals.Share.of(deal), None)
         deal.deleted_at = now_utc()
-        _count_in_stage(deal.organization_id, deal.stage, -1)
 
 
 @dataclass(frozen=True)
@@ -360,17 +327,15 @@ def _apply_change(actor: User, deal_id: str, fields: dict[str, Any], errors: dic
     deal = _get_for_update(actor.organization_id, deal_id)
     note = fields.pop("note", None)
     now = now_utc()
-    previous_stage = deal.stage
+    previous_stage, previous_share = deal.stage, totals.Share.of(deal)
     changed = [name for name, value in fields.items() if name != "stage" and getattr(deal, name) != value]
     # Checked before the deal changes: a query after it would flush the unchecked ids.
     reference_errors = _reference_errors(actor.organization_id, fields)
     _assign(deal, fields)
     _refuse_all(errors, reference_errors, _settle_stage(deal, previous_stage, fields, now))
     history = _History(deal, actor, now)
+    totals.retally(deal.organization_id, previous_share, totals.Share.of(deal))
     if deal.stage != previous_stage:
-        # Counter rows are always locked in stage-name order, so two opposite moves cannot deadlock.
-        for stage, delta in sorted({previous_stage: -1, deal.stage: +1}.items()):
-            _count_in_stage(deal.organization_id, stage, delta)
         history.record(ActivityType.STAGE_CHANGE, f"{previous_stage.value} → {deal.stage.value}")
     if changed:
         history.record(ActivityType.UPDATED, "Updated " + ", ".join(changed) + ".")

@@ -94,7 +94,7 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
-    organization: Mapped[Organization] = relationship(lazy="joined")
+    organization: Mapped[Organization] = relationship(lazy="raise")
 
     @property
     def is_active(self) -> bool:
@@ -220,15 +220,31 @@ class Deal(db.Model):
     )
 
 
-class DealStageCount(db.Model):
-    """How many live deals an organization has in a stage, changed in the same transaction as the
-    deals, so that list totals need no COUNT over the table."""
+class DealStageTotal(db.Model):
+    """An organization's live deals in one stage and currency: how many, and their amounts summed
+    (plain and weighted by probability). The deal operations change these rows in the same
+    transaction as the deals, so list totals and board headers never count or sum rows.
 
-    __tablename__ = "deal_stage_counts"
+    Sums are scaled integers like Money: hundredths, and hundredths times percent for the weighted
+    sum. The CHECKs keep SQLite from turning an overflowing sum into an inexact float: a change that
+    would overflow fails instead."""
+
+    __tablename__ = "deal_stage_totals"
+    __table_args__ = tuple(
+        CheckConstraint(f"typeof({column}) = 'integer'", name=f"ck_deal_stage_totals_{column}_exact").ddl_if(
+            dialect="sqlite"
+        )
+        for column in ("amount_sum", "weighted_sum")
+    )
 
     organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"), primary_key=True)
-    stage: Mapped[Stage] = mapped_column(_enum_column(Stage, "deal_stage_counts_stage"), primary_key=True)
-    count: Mapped[int] = mapped_column(BigInteger, default=0)
+    stage: Mapped[Stage] = mapped_column(_enum_column(Stage, "deal_stage_totals_stage"), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    deal_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Deals with an amount: a column whose deals have none shows "No amounts" rather than 0.
+    priced_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    amount_sum: Mapped[int] = mapped_column(BigInteger, default=0)
+    weighted_sum: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class Activity(db.Model):

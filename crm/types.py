@@ -21,12 +21,7 @@ class Money(TypeDecorator):
     cache_ok = True
 
     def process_bind_param(self, value: Decimal | None, dialect) -> int | None:
-        if value is None:
-            return None
-        scaled = Decimal(value) * _MONEY_SCALE
-        if scaled != scaled.to_integral_value():
-            raise ValueError(f"amount {value} has more than {MONEY_PLACES} decimal places")
-        return int(scaled)
+        return None if value is None else hundredths(value)
 
     def process_result_value(self, value: int | None, dialect) -> Decimal | None:
         if value is None:
@@ -49,6 +44,14 @@ class UTCDateTime(TypeDecorator):
 
     def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
         return None if value is None else value.replace(tzinfo=UTC)
+
+
+def hundredths(amount: Decimal) -> int:
+    """An amount as the whole number of hundredths that Money stores."""
+    scaled = Decimal(amount) * _MONEY_SCALE
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"amount {amount} has more than {MONEY_PLACES} decimal places")
+    return int(scaled)
 
 
 def now_utc() -> datetime:

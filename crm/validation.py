@@ -11,7 +11,7 @@ from typing import Any
 from .currencies import ISO_4217
 from .errors import ValidationFailed
 
-MAX_AMOUNT = Decimal("999999999999999.99")
+MAX_AMOUNT = Decimal("9999999999999.99")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # Line breaks and tabs are allowed in multi-line text (notes); no other control character anywhere.
 _LINE_BREAKS = frozenset("\n\r\t")

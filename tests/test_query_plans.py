@@ -7,12 +7,12 @@ import pytest
 from sqlalchemy import insert, text
 
 from crm import deals
-from crm.deals import recount_stages
 from crm.extensions import db
 from crm.ids import new_id
 from crm.listing import Params
 from crm.models import Deal, Stage
 from crm.text import fold
+from crm.totals import recount
 from crm.types import now_utc
 from tests.conftest import make_organization_with_deals
 
@@ -73,7 +73,7 @@ def insert_deals(organization_id: str, names: list[str]) -> None:
         [{"id": new_id("deal"), "organization_id": organization_id, "name": name, "name_norm": fold(name),
           "currency": "JPY", "stage": Stage.LEAD, "created_at": now_utc(), "updated_at": now_utc()} for name in names],
     )
-    recount_stages(organization_id)
+    recount(organization_id)
     db.session.commit()
 
 

@@ -232,6 +232,7 @@ AMOUNT_CASES = [
     ("1.005", "three-decimal-places"),
     ("1e309", "beyond-double"),
     ("99999999999999999999", "too-large"),
+    ("10000000000000", "just-above-the-largest"),
     ("[1000]", "list"),
 ]
 PROBABILITY_CASES = [
@@ -484,7 +485,7 @@ def test_values_at_the_edge_of_the_rules_are_accepted(api):
         DEALS,
         json={
             "name": "a" * 255,
-            "amount": Decimal("999999999999999.99"),
+            "amount": Decimal("9999999999999.99"),
             "probability": 100,
             "stage": "closed_won",
             "expected_close_date": "2028-02-29",
@@ -494,7 +495,7 @@ def test_values_at_the_edge_of_the_rules_are_accepted(api):
     assert response.status_code == 201, response.get_json()
     deal = api.get(f"{DEALS}/{response.get_json()['deal']['id']}").get_json()["deal"]
     assert deal["name"] == "a" * 255
-    assert deal["amount"] == Decimal("999999999999999.99")
+    assert deal["amount"] == Decimal("9999999999999.99")
     assert deal["probability"] == 100
     assert deal["expected_close_date"] == "2028-02-29"
 
