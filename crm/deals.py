@@ -16,6 +16,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 
 from . import totals
 from . import validation as v
+from .accounts import Member
 from .directory import is_owned
 from .errors import NotFound, ValidationFailed
 from .extensions import db
@@ -137,7 +138,7 @@ def recent_activities(organization_id: str, limit: int = 10) -> list[Activity]:
     return list(db.session.scalars(query).unique())
 
 
-def add_activity(actor: User, deal_id: str, data: Mapping[str, Any]) -> Activity:
+def add_activity(actor: Member, deal_id: str, data: Mapping[str, Any]) -> Activity:
     """Log a note, call, email or meeting on a deal's history."""
     fields = v.parse_fields(data, ACTIVITY_FIELD_PARSERS, required=frozenset({"type", "content"}))
     with _transaction():
@@ -235,7 +236,7 @@ def get_deal(organization_id: str, deal_id: str, *, with_relations: bool = False
     return deal
 
 
-def create_deal(actor: User, data: Mapping[str, Any]) -> Deal:
+def create_deal(actor: Member, data: Mapping[str, Any]) -> Deal:
     """Create a deal from submitted fields and record its creation (and note)."""
     fields, errors = v.collect_fields(
         data, DEAL_FIELD_PARSERS, required=frozenset({"name"}), read_only=READ_ONLY_FIELDS
@@ -256,14 +257,14 @@ def create_deal(actor: User, data: Mapping[str, Any]) -> Deal:
     return deal
 
 
-def update_deal(actor: User, deal_id: str, data: Mapping[str, Any]) -> Deal:
+def update_deal(actor: Member, deal_id: str, data: Mapping[str, Any]) -> Deal:
     """Change only the submitted fields of a deal, with stage side effects and history."""
     fields, errors = v.collect_fields(data, DEAL_FIELD_PARSERS, read_only=READ_ONLY_FIELDS)
     with _transaction():
         return _apply_change(actor, deal_id, fields, errors)
 
 
-def change_stage(actor: User, deal_id: str, data: Mapping[str, Any]) -> Deal:
+def change_stage(actor: Member, deal_id: str, data: Mapping[str, Any]) -> Deal:
     """Move a deal to another stage (with an optional lost reason and note)."""
     fields, errors = v.collect_fields(
         data, STAGE_CHANGE_PARSERS, required=frozenset({"stage"}), read_only=READ_ONLY_FIELDS
@@ -272,7 +273,7 @@ def change_stage(actor: User, deal_id: str, data: Mapping[str, Any]) -> Deal:
         return _apply_change(actor, deal_id, fields, errors)
 
 
-def delete_deal(actor: User, deal_id: str) -> None:
+def delete_deal(actor: Member, deal_id: str) -> None:
     """Soft-delete a deal: it leaves every list, while its row and history stay."""
     with _transaction():
         deal = _get_for_update(actor.organization_id, deal_id)
@@ -323,7 +324,7 @@ def _get_for_update(organization_id: str, deal_id: str) -> Deal:
     return deal
 
 
-def _apply_change(actor: User, deal_id: str, fields: dict[str, Any], errors: dict[str, str]) -> Deal:
+def _apply_change(actor: Member, deal_id: str, fields: dict[str, Any], errors: dict[str, str]) -> Deal:
     deal = _get_for_update(actor.organization_id, deal_id)
     note = fields.pop("note", None)
     now = now_utc()
@@ -402,7 +403,7 @@ def _reference_errors(organization_id: str, fields: Mapping[str, Any]) -> dict[s
 class _History:
     """Records a change's activities; each is a microsecond later, so the feed keeps their order."""
 
-    def __init__(self, deal: Deal, actor: User, now: datetime):
+    def __init__(self, deal: Deal, actor: Member, now: datetime):
         self.deal = deal
         self.actor = actor
         self.next_at = now
