@@ -47,7 +47,7 @@ LIST_VARIANTS = {
     "stage filter": "stage=proposal",
     "stage + sort amount": "stage=proposal&sort=amount&order=asc",
     "page 21 (offset 1000)": "offset=1000",
-    "search common (年間)": "search=%E5%B9%B4%E9%96%93",
+    "search common (年間契約)": "search=%E5%B9%B4%E9%96%93%E5%A5%91%E7%B4%84",
     "search rare (zebra)": "search=zebra",
 }
 SMOKE_VARIANTS = ["list default", "stage filter", "search rare (zebra)"]

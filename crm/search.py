@@ -40,7 +40,12 @@ def filled_after_bulk_insert():
     db.session.execute(text("DROP TRIGGER deals_fts_after_insert"))
     yield
     db.session.execute(
-        text("INSERT INTO deals_fts (rowid, name_norm) SELECT search_key, name_norm FROM deals WHERE rowid > :last"),
+        # In key order: FTS5 writes out its buffer whenever a key is lower than the one before it
+        # (random order made 1M deals take many minutes instead of seconds).
+        text(
+            "INSERT INTO deals_fts (rowid, name_norm) "
+            "SELECT search_key, name_norm FROM deals WHERE rowid > :last ORDER BY search_key"
+        ),
         {"last": last_rowid},
     )
     db.session.execute(text(trigger))
