@@ -90,6 +90,20 @@ def sign_out(secret: str) -> None:
     db.session.commit()
 
 
+def set_active(email: str, active: bool) -> int:
+    """Let a user sign in again, or stop them at once: a deactivated user cannot sign in, and every
+    session and API token they hold is revoked in the same transaction. Answers how many were revoked."""
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise ValidationFailed({"email": "does not belong to any user."})
+    user.active = active
+    revoked = 0
+    if not active:
+        revoked = db.session.execute(delete(AuthToken).where(AuthToken.user_id == user.id)).rowcount
+    db.session.commit()
+    return revoked
+
+
 def create_api_token(email: str) -> IssuedToken:
     """Issue a long-lived API token for the user with that email."""
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))

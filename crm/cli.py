@@ -1,13 +1,14 @@
 """`flask crm ...`: set up the database, manage users and tokens, make demo data."""
 
 import sys
+from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 from flask_migrate import upgrade
 
-from . import accounts, demo
+from . import accounts, backup, demo
 from .errors import ValidationFailed
 from .extensions import db
 
@@ -45,6 +46,41 @@ def create_token(email: str):
     except ValidationFailed as error:
         _fail(error)
     click.echo(issued.secret)
+
+
+@crm_cli.command("deactivate-user")
+@click.option("--email", required=True)
+def deactivate_user(email: str):
+    """Stop a user at once: sign-in refused, every session and API token revoked."""
+    try:
+        revoked = accounts.set_active(email, False)
+    except ValidationFailed as error:
+        _fail(error)
+    click.echo(f"Deactivated {email}; revoked {revoked} sessions and tokens.")
+
+
+@crm_cli.command("activate-user")
+@click.option("--email", required=True)
+def activate_user(email: str):
+    """Let a deactivated user sign in again (their old sessions and tokens stay revoked)."""
+    try:
+        accounts.set_active(email, True)
+    except ValidationFailed as error:
+        _fail(error)
+    click.echo(f"Activated {email}.")
+
+
+@crm_cli.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup_database(path: Path):
+    """Copy the SQLite database to PATH, consistently, while the app keeps running.
+
+    PostgreSQL is backed up with its own tool: pg_dump --format=custom "$DATABASE_URL" > FILE."""
+    try:
+        pages = backup.copy_sqlite(db.engine, path)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backed up {pages} pages to {path}; its integrity check passed.")
 
 
 @crm_cli.command("seed-demo")

@@ -259,3 +259,115 @@ def test_seed_demo_twice_adds_deals_to_the_same_organization(app, runner):
     second = sign_in(app, "demo@example.com", "demo-password").get_json()
     assert second["user"]["organization_id"] == first["user"]["organization_id"]
     assert get(app, DEALS, second["token"]).get_json()["total"] == 60
+
+
+def test_a_large_seed_sets_indexes_aside_and_leaves_them_and_search_and_totals_as_before(app, runner, monkeypatch):
+    from crm import demo
+
+    with app.app_context():
+        indexes_before = demo._secondary_indexes(("deals", "activities"))
+    seed(runner, 25)
+    monkeypatch.setattr(demo, "BULK_LOAD_MIN", 50)
+    seed(runner, 60)  # at least as many as there are: the bulk path
+    token = demo_token(app)
+
+    with app.app_context():
+        assert demo._secondary_indexes(("deals", "activities")) == indexes_before
+    assert get(app, DEALS, token).get_json()["total"] == 85
+    by_stage = sum(get(app, DEALS, token, stage=stage).get_json()["total"] for stage in STAGES)
+    assert by_stage == 85
+    # The search index was filled for the bulk-loaded deals too: every name is found by a 3+ character term.
+    everything = get(app, DEALS, token, limit=100).get_json()["items"]
+    for name in {item["name"] for item in everything}:
+        term = name.split()[-1]
+        found = get(app, DEALS, token, search=term, limit=100).get_json()
+        assert found["total"] == sum(term.casefold() in item["name"].casefold() for item in everything), term
+    # New deals after the load are indexed by the restored triggers.
+    created = app.test_client().post(
+        DEALS, json={"name": "Aardvark logistics"}, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert created.status_code == 201
+    assert get(app, DEALS, token, search="aardvark").get_json()["total"] == 1
+
+
+# --- deactivate-user / activate-user -------------------------------------------------------------
+
+
+def test_deactivate_user_ends_every_session_and_token_at_once_and_refuses_sign_in(app, runner):
+    assert create_user(runner, "Acme", "ann@example.com").exit_code == 0
+    sessions = [sign_in(app, "ann@example.com").get_json()["token"] for _ in range(2)]
+    api_token = invoke(runner, "create-token", "--email", "ann@example.com").stdout.strip()
+    for token in [*sessions, api_token]:
+        assert get(app, DEALS, token).status_code == 200
+
+    result = invoke(runner, "deactivate-user", "--email", "ann@example.com")
+
+    assert result.exit_code == 0, result.output
+    assert "revoked 3" in result.stdout
+    for token in [*sessions, api_token]:
+        assert get(app, DEALS, token).status_code == 401
+    assert sign_in(app, "ann@example.com").status_code == 401
+
+
+def test_activate_user_lets_them_sign_in_again_but_old_tokens_stay_revoked(app, runner):
+    assert create_user(runner, "Acme", "ann@example.com").exit_code == 0
+    old = sign_in(app, "ann@example.com").get_json()["token"]
+    assert invoke(runner, "deactivate-user", "--email", "ann@example.com").exit_code == 0
+
+    result = invoke(runner, "activate-user", "--email", "ann@example.com")
+
+    assert result.exit_code == 0, result.output
+    response = sign_in(app, "ann@example.com")
+    assert response.status_code == 200
+    assert get(app, DEALS, response.get_json()["token"]).status_code == 200
+    assert get(app, DEALS, old).status_code == 401
+
+
+@pytest.mark.parametrize("command", ["deactivate-user", "activate-user"])
+def test_deactivating_an_unknown_email_fails_with_a_message(runner, command):
+    result = invoke(runner, command, "--email", "nobody@example.com")
+
+    assert result.exit_code != 0
+    assert "does not belong to any user" in result.output
+
+
+# --- backup --------------------------------------------------------------------------------------
+
+
+def test_backup_copies_a_consistent_database_that_restores_every_deal(app, runner, tmp_path):
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        result = invoke(runner, "backup", str(tmp_path / "copy.sqlite3"))
+        assert result.exit_code != 0
+        assert "pg_dump" in result.output
+        return
+    seed(runner, 40)
+    token = demo_token(app)
+    before = get(app, DEALS, token, limit=100).get_json()
+    target = tmp_path / "backup.sqlite3"
+
+    result = invoke(runner, "backup", str(target))
+
+    assert result.exit_code == 0, result.output
+    assert "integrity check passed" in result.stdout
+    assert not (tmp_path / "backup.sqlite3.partial").exists()
+    from app import create_app
+    from tests.conftest import app_config
+
+    restored = create_app(app_config(f"sqlite:///{target}"))
+    restored_token = restored.test_client().post(
+        SIGN_IN, json={"email": "demo@example.com", "password": "demo-password"}
+    ).get_json()["token"]
+    after = get(restored, DEALS, restored_token, limit=100).get_json()
+    assert after == before
+    with restored.app_context():
+        db.engine.dispose()
+
+
+def test_backup_refuses_to_overwrite_a_file(runner, tmp_path, app):
+    target = tmp_path / "existing.sqlite3"
+    target.write_text("precious")
+
+    result = invoke(runner, "backup", str(target))
+
+    assert result.exit_code != 0
+    assert target.read_text() == "precious"

@@ -47,11 +47,16 @@ def upgrade():
     if dialect == 'sqlite':
         create_sqlite_search_index()
     else:
-        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        # In public, shared by every schema of the database; when it already exists elsewhere (an
+        # older install), its operator class is named with its schema so that it is found anyway.
+        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")
+        extension_schema = op.get_bind().scalar(
+            sa.text("SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'pg_trgm'")
+        )
         # fastupdate off: new names go straight into the index instead of a pending list that the
         # planner must price in (and that made it prefer scanning until the next vacuum).
         op.execute(
-            "CREATE INDEX ix_deals_name_trgm ON deals USING gin (name_norm gin_trgm_ops) "
+            f"CREATE INDEX ix_deals_name_trgm ON deals USING gin (name_norm {extension_schema}.gin_trgm_ops) "
             "WITH (fastupdate = off) WHERE deleted_at IS NULL"
         )
 
