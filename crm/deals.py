@@ -4,10 +4,10 @@ Each operation validates its input, applies the change with its stage side effec
 activity history and commits both in one transaction. Views call exactly one of these.
 """
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -18,7 +18,7 @@ from . import totals
 from . import validation as v
 from .accounts import Member
 from .directory import is_owned
-from .errors import NotFound, ValidationFailed
+from .errors import NotFound, StaleVersion, ValidationFailed
 from .extensions import db
 from .ids import is_id_of
 from .listing import Page, Params, Window
@@ -63,6 +63,10 @@ UNASSIGNED = "none"
 # What a page shows beside a deal, loaded with it in one query.
 RELATIONS = (joinedload(Deal.company), joinedload(Deal.contact), joinedload(Deal.assignee))
 READ_ONLY_FIELDS = frozenset({"id", "created_at", "updated_at", "deleted_at", "organization_id"})
+
+# The versions a change may apply to (from If-Match or a form); None applies it to any.
+Versions = Collection[str] | None
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # A closed deal's probability is a fact, not a guess.
 PROBABILITY_OF_CLOSED = {Stage.CLOSED_WON: 100, Stage.CLOSED_LOST: 0}
@@ -192,6 +196,7 @@ def form_values(deal: Deal) -> dict[str, str]:
         "lost_reason": deal.lost_reason or "",
         "won_date": deal.won_date.date().isoformat() if deal.won_date else "",
         "currency": deal.currency,
+        "version": version_of(deal),
     }
     return values
 
@@ -257,26 +262,26 @@ def create_deal(actor: Member, data: Mapping[str, Any]) -> Deal:
     return deal
 
 
-def update_deal(actor: Member, deal_id: str, data: Mapping[str, Any]) -> Deal:
+def update_deal(actor: Member, deal_id: str, data: Mapping[str, Any], if_version: Versions = None) -> Deal:
     """Change only the submitted fields of a deal, with stage side effects and history."""
     fields, errors = v.collect_fields(data, DEAL_FIELD_PARSERS, read_only=READ_ONLY_FIELDS)
     with _transaction():
-        return _apply_change(actor, deal_id, fields, errors)
+        return _apply_change(actor, deal_id, fields, errors, if_version)
 
 
-def change_stage(actor: Member, deal_id: str, data: Mapping[str, Any]) -> Deal:
+def change_stage(actor: Member, deal_id: str, data: Mapping[str, Any], if_version: Versions = None) -> Deal:
     """Move a deal to another stage (with an optional lost reason and note)."""
     fields, errors = v.collect_fields(
         data, STAGE_CHANGE_PARSERS, required=frozenset({"stage"}), read_only=READ_ONLY_FIELDS
     )
     with _transaction():
-        return _apply_change(actor, deal_id, fields, errors)
+        return _apply_change(actor, deal_id, fields, errors, if_version)
 
 
-def delete_deal(actor: Member, deal_id: str) -> None:
+def delete_deal(actor: Member, deal_id: str, if_version: Versions = None) -> None:
     """Soft-delete a deal: it leaves every list, while its row and history stay."""
     with _transaction():
-        deal = _get_for_update(actor.organization_id, deal_id)
+        deal = _get_for_update(actor.organization_id, deal_id, if_version)
         totals.retally(deal.organization_id, totals.Share.of(deal), None)
         deal.deleted_at = now_utc()
 
@@ -314,18 +319,29 @@ def _transaction():
         raise
 
 
-def _get_for_update(organization_id: str, deal_id: str) -> Deal:
-    """Load a deal and lock its row (PostgreSQL) so concurrent changes queue instead of interleaving."""
+def version_of(deal: Deal) -> str:
+    """A tag that names this state of the deal: every change moves updated_at strictly forward."""
+    return format((deal.updated_at - _EPOCH) // timedelta(microseconds=1), "x")
+
+
+def _get_for_update(organization_id: str, deal_id: str, if_version: Versions = None) -> Deal:
+    """Load a deal and lock its row (PostgreSQL; SQLite's write lock is held from BEGIN) so that
+    concurrent changes queue instead of interleaving, and so that the version checked against
+    if_version (the versions the change was based on; None for any) cannot change before the write."""
     if not is_id_of("deal", deal_id):
         raise NotFound("deal")
     deal = db.session.scalar(matching_deals(organization_id).where(Deal.id == deal_id).with_for_update())
     if deal is None:
         raise NotFound("deal")
+    if if_version is not None and version_of(deal) not in if_version:
+        raise StaleVersion(version_of(deal))
     return deal
 
 
-def _apply_change(actor: Member, deal_id: str, fields: dict[str, Any], errors: dict[str, str]) -> Deal:
-    deal = _get_for_update(actor.organization_id, deal_id)
+def _apply_change(
+    actor: Member, deal_id: str, fields: dict[str, Any], errors: dict[str, str], if_version: Versions
+) -> Deal:
+    deal = _get_for_update(actor.organization_id, deal_id, if_version)
     note = fields.pop("note", None)
     now = now_utc()
     previous_stage, previous_share = deal.stage, totals.Share.of(deal)

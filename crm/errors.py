@@ -21,6 +21,14 @@ class ValidationFailed(DomainError):
         self.fields = fields
 
 
+class StaleVersion(DomainError):
+    """The deal changed after the version a change was based on (an If-Match that no longer holds)."""
+
+    def __init__(self, current: str):
+        super().__init__("The deal has changed since you read it. Read it again, then reapply your change.")
+        self.current = current
+
+
 class BadParameter(DomainError):
     """A query parameter has a value the listing cannot use."""
 

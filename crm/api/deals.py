@@ -1,10 +1,10 @@
 """The seven deals endpoints of the API contract."""
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, Response, jsonify
 from flask_login import current_user
 
 from .. import deals
-from .inputs import json_object, query_params
+from .inputs import if_match_versions, json_object, query_params
 from .serialize import activity_json, deal_json, page_json
 
 bp = Blueprint("deals_api", __name__, url_prefix="/deals")
@@ -20,33 +20,32 @@ def list_deals():
 @bp.post("")
 def create_deal():
     """Create a deal."""
-    deal = deals.create_deal(current_user, json_object())
-    return jsonify({"deal": deal_json(deal)}), 201
+    return _deal_response(deals.create_deal(current_user, json_object()), 201)
 
 
 @bp.get("/<deal_id>")
 def get_deal(deal_id: str):
-    """Show one deal."""
-    return jsonify({"deal": deal_json(deals.get_deal(current_user.organization_id, deal_id))})
+    """Show one deal, with its version as the ETag that If-Match sends back."""
+    return _deal_response(deals.get_deal(current_user.organization_id, deal_id))
 
 
 @bp.patch("/<deal_id>")
 def update_deal(deal_id: str):
-    """Change the submitted fields of a deal."""
-    return jsonify({"deal": deal_json(deals.update_deal(current_user, deal_id, json_object()))})
+    """Change the submitted fields of a deal (only if it is still the version If-Match names)."""
+    return _deal_response(deals.update_deal(current_user, deal_id, json_object(), if_match_versions()))
 
 
 @bp.delete("/<deal_id>")
 def delete_deal(deal_id: str):
     """Delete a deal (softly: its history stays)."""
-    deals.delete_deal(current_user, deal_id)
+    deals.delete_deal(current_user, deal_id, if_match_versions())
     return jsonify({"success": True})
 
 
 @bp.post("/<deal_id>/stage")
 def change_stage(deal_id: str):
     """Move the deal to another stage."""
-    return jsonify({"deal": deal_json(deals.change_stage(current_user, deal_id, json_object()))})
+    return _deal_response(deals.change_stage(current_user, deal_id, json_object(), if_match_versions()))
 
 
 @bp.get("/<deal_id>/activities")
@@ -54,3 +53,10 @@ def list_activities(deal_id: str):
     """List a deal's activity history, newest first."""
     history = deals.list_activities(current_user.organization_id, deal_id, query_params())
     return jsonify({"activities": [activity_json(activity) for activity in history.items], "total": history.total})
+
+
+def _deal_response(deal, status: int = 200) -> Response:
+    response = jsonify({"deal": deal_json(deal)})
+    response.status_code = status
+    response.set_etag(deals.version_of(deal))
+    return response

@@ -3,7 +3,7 @@
 from flask import jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from ..errors import BadParameter, DomainError, InvalidCredentials, NotFound, ValidationFailed
+from ..errors import BadParameter, DomainError, InvalidCredentials, NotFound, StaleVersion, ValidationFailed
 
 
 class ApiError(Exception):
@@ -42,6 +42,10 @@ def domain_error_response(error: DomainError):
         return error_response(404, "not_found", str(error))
     if isinstance(error, InvalidCredentials):
         return error_response(401, "invalid_credentials", str(error))
+    if isinstance(error, StaleVersion):
+        response = error_response(412, "precondition_failed", str(error))
+        response.set_etag(error.current)
+        return response
     return error_response(400, "bad_request", str(error))
 
 

@@ -22,5 +22,13 @@ def json_object() -> dict[str, Any]:
     return data
 
 
+def if_match_versions() -> frozenset[str] | None:
+    """The deal versions an If-Match header accepts: None without the header or with "*" (any
+    version will do); weak tags never match, as If-Match compares strongly."""
+    if "If-Match" not in request.headers or request.if_match.star_tag:
+        return None
+    return frozenset(request.if_match.as_set())
+
+
 def query_params() -> Params:
     return Params(request.args.to_dict(flat=False))

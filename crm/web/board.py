@@ -6,12 +6,12 @@ from flask import Blueprint, Response, flash, make_response, render_template, re
 from flask_login import current_user, login_required
 
 from .. import board, deals, directory
-from ..errors import BadParameter, NotFound, ValidationFailed
+from ..errors import BadParameter, NotFound, StaleVersion, ValidationFailed
 from ..listing import Params
 from ..models import Stage
 from .errors import fields_sentence
 from .format import stage_label
-from .htmx import is_htmx, page_or_fragment, redirect_to
+from .htmx import form_version, is_htmx, page_or_fragment, redirect_to
 
 bp = Blueprint("board", __name__)
 QUICK_ADD_FIELDS = ("name", "amount")
@@ -66,8 +66,8 @@ def move(deal_id: str):
     if form.get("lost_reason", "").strip():
         change["lost_reason"] = form["lost_reason"]
     try:
-        deal = deals.change_stage(current_user, deal_id, change)
-    except (ValidationFailed, NotFound) as error:
+        deal = deals.change_stage(current_user, deal_id, change, form_version())
+    except (ValidationFailed, NotFound, StaleVersion) as error:
         return _refused(error)
     if not is_htmx():
         flash(f"Moved “{deal.name}” to {stage_label(deal.stage)}.", "success")
@@ -132,10 +132,12 @@ def _filter_of_current_page() -> board.BoardFilter:
         return board.BoardFilter()
 
 
-def _refused(error: ValidationFailed | NotFound) -> Response:
+def _refused(error: ValidationFailed | NotFound | StaleVersion) -> Response:
     """Why a move was refused, as text the board shows; a plain form gets it as a flash message."""
     if isinstance(error, NotFound):
         message, status = "This deal no longer exists; it may have been deleted.", 404
+    elif isinstance(error, StaleVersion):
+        message, status = "Someone else changed this deal a moment ago; reload the board to see it, then move it again.", 409
     else:
         message, status = fields_sentence(error), 422
     if not is_htmx():

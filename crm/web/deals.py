@@ -4,11 +4,11 @@ from flask import Blueprint, flash, render_template, request
 from flask_login import current_user, login_required
 
 from .. import deals, directory
-from ..errors import ValidationFailed
+from ..errors import StaleVersion, ValidationFailed
 from ..listing import Params
 from ..models import ActivityType
 from .errors import fields_sentence
-from .htmx import is_htmx, page_or_fragment, redirect_to
+from .htmx import form_version, is_htmx, page_or_fragment, redirect_to
 
 bp = Blueprint("deal_pages", __name__, url_prefix="/deals")
 CHOICES_LIMIT = 200
@@ -100,9 +100,18 @@ def edit(deal_id: str):
 def update(deal_id: str):
     """Save the edit form."""
     try:
-        deal = deals.update_deal(current_user, deal_id, deals.fields_from_form(request.form))
+        deal = deals.update_deal(current_user, deal_id, deals.fields_from_form(request.form), form_version())
     except ValidationFailed as error:
         return _form_again(deals.get_deal(current_user.organization_id, deal_id, with_relations=True), error)
+    except StaleVersion as error:
+        # The form again with what was typed, now based on the current version: saving it once
+        # more is a deliberate overwrite.
+        current = deals.get_deal(current_user.organization_id, deal_id, with_relations=True)
+        return page_or_fragment(
+            "deals/form.html", "partials/deal_form.html", status=409, deal=current,
+            values=request.form.to_dict() | {"version": error.current}, errors={}, changed_meanwhile=True,
+            **_choices(current),
+        )
     flash(f"Saved “{deal.name}”.", "success")
     return redirect_to("deal_pages.show", deal_id=deal.id)
 
@@ -110,14 +119,19 @@ def update(deal_id: str):
 @bp.get("/<deal_id>/delete")
 def confirm_delete(deal_id: str):
     """Ask before deleting."""
-    return render_template("deals/delete.html", deal=deals.get_deal(current_user.organization_id, deal_id))
+    deal = deals.get_deal(current_user.organization_id, deal_id)
+    return render_template("deals/delete.html", deal=deal, version=deals.version_of(deal))
 
 
 @bp.post("/<deal_id>/delete")
 def delete(deal_id: str):
     """Delete the deal (its history stays in the database)."""
     deal = deals.get_deal(current_user.organization_id, deal_id)
-    deals.delete_deal(current_user, deal_id)
+    try:
+        deals.delete_deal(current_user, deal_id, form_version())
+    except StaleVersion:
+        flash(f"“{deal.name}” changed after you asked to delete it, so it was kept. Review it before deleting.", "error")
+        return redirect_to("deal_pages.show", deal_id=deal_id)
     flash(f"Deleted “{deal.name}”.", "success")
     return redirect_to("board.index")
 

@@ -5,6 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask import Flask
 
+from ..deals import version_of
 from ..models import Stage
 
 STAGE_LABELS = {
@@ -69,4 +70,4 @@ def register_formatting(app: Flask) -> None:
     app.jinja_env.filters.update(
         money=money, stage_label=stage_label, initials=initials, moment=moment, iso=iso, activity_text=activity_text
     )
-    app.jinja_env.globals.update(stages=list(Stage), stage_labels=STAGE_LABELS, today=lambda: datetime.now(UTC).date())
+    app.jinja_env.globals.update(version_of=version_of, stages=list(Stage), stage_labels=STAGE_LABELS, today=lambda: datetime.now(UTC).date())

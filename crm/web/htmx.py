@@ -16,6 +16,13 @@ def page_or_fragment(page_template: str, fragment_template: str, /, status: int 
     return response
 
 
+def form_version() -> set[str] | None:
+    """The deal version a form was filled from (a hidden field), so that saving it does not
+    overwrite someone else's change made meanwhile; None for a form without one."""
+    version = request.form.get("version", "").strip()
+    return {version} if version else None
+
+
 def redirect_to(endpoint: str, **values) -> Response:
     """Go to another page after a change: HTMX follows HX-Redirect, a plain form a 303."""
     url = url_for(endpoint, **values)
