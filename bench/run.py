@@ -184,18 +184,25 @@ def prepare(size: int, database: str, postgres_url: str | None) -> str:
             partial.rename(path)
         return url
     schema = f"bench_{size}"
-    url = f"{postgres_url}{'&' if '?' in postgres_url else '?'}options=-csearch_path%3D{schema}%2Cpublic"
     import psycopg
 
     with psycopg.connect(postgres_url.replace("+psycopg", ""), autocommit=True) as connection:
         exists = connection.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone()
-        if not exists:
-            connection.execute(f'CREATE SCHEMA "{schema}"')
-    if exists:
-        upgrade(url)
-    else:
-        seed(url, size)
-    return url
+        if exists:
+            upgrade(_in_schema(postgres_url, schema))
+            return _in_schema(postgres_url, schema)
+        # Like the SQLite file: built under another name, renamed once complete.
+        partial = f"{schema}_partial"
+        connection.execute(f'DROP SCHEMA IF EXISTS "{partial}" CASCADE')
+        connection.execute(f'CREATE SCHEMA "{partial}"')
+        seed(_in_schema(postgres_url, partial), size)
+        connection.execute(f'ALTER SCHEMA "{partial}" RENAME TO "{schema}"')
+    return _in_schema(postgres_url, schema)
+
+
+def _in_schema(postgres_url: str, schema: str) -> str:
+    """The URL of a connection whose tables are those of schema (public stays on the path for extensions)."""
+    return f"{postgres_url}{'&' if '?' in postgres_url else '?'}options=-csearch_path%3D{schema}%2Cpublic"
 
 
 def upgrade(url: str) -> None:
