@@ -14,13 +14,13 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
-from . import totals
+from . import idempotency, totals
 from . import validation as v
 from .accounts import Member
 from .directory import is_owned
 from .errors import NotFound, StaleVersion, ValidationFailed
 from .extensions import db
-from .ids import is_id_of
+from .ids import is_id_of, new_id
 from .listing import Page, Params, Window
 from .models import Activity, ActivityType, Company, Contact, Deal, Stage, User
 from .search import deal_name_contains
@@ -246,19 +246,40 @@ def create_deal(actor: Member, data: Mapping[str, Any]) -> Deal:
     fields, errors = v.collect_fields(
         data, DEAL_FIELD_PARSERS, required=frozenset({"name"}), read_only=READ_ONLY_FIELDS
     )
-    note = fields.pop("note", None)
     with _transaction():
-        now = now_utc()
-        reference_errors = _reference_errors(actor.organization_id, fields)
-        deal = Deal(organization_id=actor.organization_id, stage=Stage.LEAD, currency="JPY", created_at=now, updated_at=now)
-        _assign(deal, fields)
-        _refuse_all(errors, reference_errors, _settle_stage(deal, None, fields, now))
-        db.session.add(deal)
-        history = _History(deal, actor, now)
-        history.record(ActivityType.CREATED, "Deal created.")
-        totals.retally(deal.organization_id, None, totals.Share.of(deal))
-        if note:
-            history.record(ActivityType.NOTE, note)
+        return _create(actor, fields, errors)
+
+
+def create_deal_once(actor: Member, data: Mapping[str, Any], key: str) -> tuple[Deal, bool]:
+    """create_deal for a request that may be retried or sent twice at once: the first request with
+    this key creates the deal; every other one gets that deal, with True (a replay)."""
+    fields, errors = v.collect_fields(
+        data, DEAL_FIELD_PARSERS, required=frozenset({"name"}), read_only=READ_ONLY_FIELDS
+    )
+    deal_id = new_id("deal")
+    with _transaction():
+        earlier = idempotency.claim(actor.id, key, data, deal_id)
+        if earlier is not None:
+            return get_deal(actor.organization_id, earlier), True
+        return _create(actor, fields, errors, deal_id), False
+
+
+def _create(actor: Member, fields: dict[str, Any], errors: dict[str, str], deal_id: str | None = None) -> Deal:
+    note = fields.pop("note", None)
+    now = now_utc()
+    reference_errors = _reference_errors(actor.organization_id, fields)
+    deal = Deal(
+        id=deal_id or new_id("deal"), organization_id=actor.organization_id, stage=Stage.LEAD, currency="JPY",
+        created_at=now, updated_at=now,
+    )
+    _assign(deal, fields)
+    _refuse_all(errors, reference_errors, _settle_stage(deal, None, fields, now))
+    db.session.add(deal)
+    history = _History(deal, actor, now)
+    history.record(ActivityType.CREATED, "Deal created.")
+    totals.retally(deal.organization_id, None, totals.Share.of(deal))
+    if note:
+        history.record(ActivityType.NOTE, note)
     return deal
 
 

@@ -220,6 +220,19 @@ class Deal(db.Model):
     )
 
 
+class IdempotencyKey(db.Model):
+    """A create request's Idempotency-Key and the deal it made (kept a day; see crm/idempotency.py).
+    deal_id has no foreign key: the key is claimed before the deal's row exists."""
+
+    __tablename__ = "idempotency_keys"
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    deal_id: Mapped[str] = mapped_column(ID)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+
 class DealStageTotal(db.Model):
     """An organization's live deals in one stage and currency: how many, and their amounts summed
     (plain and weighted by probability). The deal operations change these rows in the same

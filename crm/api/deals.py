@@ -4,7 +4,7 @@ from flask import Blueprint, Response, jsonify
 from flask_login import current_user
 
 from .. import deals
-from .inputs import if_match_versions, json_object, query_params
+from .inputs import idempotency_key, if_match_versions, json_object, query_params
 from .serialize import activity_json, deal_json, page_json
 
 bp = Blueprint("deals_api", __name__, url_prefix="/deals")
@@ -19,8 +19,15 @@ def list_deals():
 
 @bp.post("")
 def create_deal():
-    """Create a deal."""
-    return _deal_response(deals.create_deal(current_user, json_object()), 201)
+    """Create a deal; with an Idempotency-Key, only once however often the request is sent."""
+    key = idempotency_key()
+    if key is None:
+        return _deal_response(deals.create_deal(current_user, json_object()), 201)
+    deal, replayed = deals.create_deal_once(current_user, json_object(), key)
+    response = _deal_response(deal, 201)
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
 
 
 @bp.get("/<deal_id>")

@@ -4,6 +4,7 @@ from flask import jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from ..errors import BadParameter, DomainError, InvalidCredentials, NotFound, StaleVersion, ValidationFailed
+from ..idempotency import KeyReused
 
 
 class ApiError(Exception):
@@ -42,6 +43,8 @@ def domain_error_response(error: DomainError):
         return error_response(404, "not_found", str(error))
     if isinstance(error, InvalidCredentials):
         return error_response(401, "invalid_credentials", str(error))
+    if isinstance(error, KeyReused):
+        return error_response(409, "idempotency_key_reused", str(error))
     if isinstance(error, StaleVersion):
         response = error_response(412, "precondition_failed", str(error))
         response.set_etag(error.current)

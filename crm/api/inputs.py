@@ -4,6 +4,7 @@ from typing import Any
 
 from flask import current_app, request
 
+from .. import idempotency
 from ..listing import Params
 from .errors import ApiError
 
@@ -20,6 +21,19 @@ def json_object() -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ApiError(400, "invalid_json", "The body must be a JSON object.")
     return data
+
+
+def idempotency_key() -> str | None:
+    """The Idempotency-Key a create request sends, or None; a malformed one is a 400."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not idempotency.is_valid_key(key):
+        raise ApiError(
+            400, "invalid_header", "Idempotency-Key must be 1 to 255 printable ASCII characters.",
+            {"Idempotency-Key": "must be 1 to 255 printable ASCII characters."},
+        )
+    return key
 
 
 def if_match_versions() -> frozenset[str] | None:
