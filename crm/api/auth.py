@@ -4,6 +4,7 @@ from flask import Blueprint, current_app, jsonify
 
 from .. import accounts
 from ..auth import clear_session_cookie, revoke_current_session, set_session_cookie
+from ..throttle import limit_sign_in
 from .inputs import json_object
 from .serialize import timestamp
 
@@ -11,6 +12,7 @@ bp = Blueprint("auth_api", __name__, url_prefix="/auth")
 
 
 @bp.post("/sign-in")
+@limit_sign_in
 def sign_in():
     """Start a session from an email and password; answer its token and set the cookie."""
     body = json_object()

@@ -7,6 +7,7 @@ from .. import accounts
 from ..auth import clear_session_cookie, revoke_current_session, set_session_cookie
 from ..errors import InvalidCredentials
 from ..extensions import login_manager
+from ..throttle import limit_sign_in
 from .htmx import is_htmx, safe_next
 
 bp = Blueprint("auth_pages", __name__)
@@ -24,6 +25,7 @@ def send_to_login():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limit_sign_in
 def login():
     """Show the sign-in form; start a session from it."""
     next_page = safe_next(request.values.get("next"))

@@ -6,7 +6,7 @@ from ..errors import BadParameter, DomainError, InvalidCredentials, NotFound, Va
 from .htmx import is_htmx
 
 TITLES = {400: "Bad request", 401: "Sign in needed", 403: "Not allowed", 404: "Page not found",
-          405: "Not allowed", 413: "Too large", 422: "Invalid input", 500: "Something went wrong"}
+          405: "Not allowed", 413: "Too large", 422: "Invalid input", 429: "Too many attempts", 500: "Something went wrong"}
 
 
 def fields_sentence(error: ValidationFailed) -> str:
