@@ -23,24 +23,28 @@ def load_user_from_request(req: Request) -> User | None:
 
 
 def set_session_cookie(response: Response, issued: IssuedToken) -> None:
-    """Hand the browser its session: HttpOnly so scripts cannot read it, SameSite=Lax against CSRF."""
+    """Hand the browser its session: HttpOnly so scripts cannot read it, SameSite=Lax against CSRF,
+    Secure whenever the site is served over HTTPS."""
     response.set_cookie(
         current_app.config["AUTH_COOKIE_NAME"],
         issued.secret,
         expires=issued.record.expires_at,
         httponly=True,
         samesite="Lax",
-        secure=current_app.config["AUTH_COOKIE_SECURE"],
+        secure=_secure_cookie(),
     )
 
 
 def clear_session_cookie(response: Response) -> None:
     response.delete_cookie(
-        current_app.config["AUTH_COOKIE_NAME"],
-        httponly=True,
-        samesite="Lax",
-        secure=current_app.config["AUTH_COOKIE_SECURE"],
+        current_app.config["AUTH_COOKIE_NAME"], httponly=True, samesite="Lax", secure=_secure_cookie()
     )
+
+
+def _secure_cookie() -> bool:
+    """AUTH_COOKIE_SECURE forces it (say, for a proxy that does not tell); otherwise a request that
+    came over HTTPS (directly, or through a TRUSTED_PROXIES proxy's X-Forwarded-Proto) gets it."""
+    return current_app.config["AUTH_COOKIE_SECURE"] or request.is_secure
 
 
 def revoke_current_session() -> None:

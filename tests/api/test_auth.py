@@ -111,6 +111,34 @@ def test_sign_in_sets_an_httponly_samesite_lax_session_cookie_for_the_whole_site
     assert "path=/" in lowered
 
 
+def cookie_is_secure(response) -> bool:
+    (_, attributes), = set_cookie_headers(response, COOKIE)
+    return "secure" in [attribute.lower() for attribute in attributes]
+
+
+def test_the_session_cookie_is_secure_over_https_and_not_over_plain_http(client, make_user):
+    make_user("Acme", email="ann@example.com")
+    body = {"email": "ann@example.com", "password": PASSWORD}
+
+    assert not cookie_is_secure(client.post(SIGN_IN, json=body))
+    assert cookie_is_secure(client.post(SIGN_IN, json=body, base_url="https://crm.example.com"))
+    assert cookie_is_secure(client.post("/api/v1/auth/sign-out", base_url="https://crm.example.com"))
+
+
+def test_behind_a_trusted_proxy_x_forwarded_proto_https_makes_the_cookie_secure(database_uri, make_user):
+    from tests.conftest import app_config
+
+    proxied = create_app(app_config(database_uri) | {"TRUSTED_PROXIES": 1})
+    make_user("Acme", email="ann@example.com")
+    body = {"email": "ann@example.com", "password": PASSWORD}
+
+    response = proxied.test_client().post(SIGN_IN, json=body, headers={"X-Forwarded-Proto": "https"})
+
+    assert cookie_is_secure(response)
+    with proxied.app_context():
+        db.engine.dispose()
+
+
 @pytest.mark.parametrize("typed", ["ANN@EXAMPLE.COM", "Ann@Example.com", "ann@EXAMPLE.com"])
 def test_sign_in_email_is_case_insensitive(client, make_user, typed):
     member = make_user("Acme", email="ann@example.com")
