@@ -97,6 +97,9 @@ class Run:
         row.results[label] = load
         self.save()
 
+    def has(self, name: str, label: str) -> bool:
+        return name in self.rows and label in self.rows[name].results
+
     def save(self) -> None:
         data = {key: value for key, value in asdict(self).items() if key != "path"}
         partial = self.path.with_suffix(".partial")  # replaced in one step: an interruption never leaves half a file
@@ -123,6 +126,8 @@ def main() -> None:
     parser.add_argument("--out", default=str(ROOT / "docs" / "performance.md"))
     parser.add_argument("--postgres", default=os.environ.get("BENCH_DATABASE_URL"))
     parser.add_argument("--postgres-sizes", help="sizes to measure on PostgreSQL (default: --sizes)")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the figures of bench/.data/results-latest.json and measure only what it lacks")
     parser.add_argument("--report-from", metavar="FILE",
                         help="write the report from saved results (bench/.data/results-latest.json); measure nothing")
     args = parser.parse_args()
@@ -137,6 +142,9 @@ def main() -> None:
     run = Run(smoke=args.smoke, connections=args.connections, duration=args.duration,
               single_duration=1 if args.smoke else max(2, args.duration // 2),
               path=DATA / ("results-smoke.json" if args.smoke else "results-latest.json"))
+    if args.resume and run.path.exists():
+        run = Run.load(run.path)
+        run.path, run.finished = DATA / "results-latest.json", False
 
     ensure_tools(with_peer=not args.smoke)
     last_urls: dict[str, str] = {}
@@ -145,11 +153,13 @@ def main() -> None:
         on_postgres = args.postgres and not args.smoke and size in postgres_sizes
         for database in ["sqlite"] + (["postgresql"] if on_postgres else []):
             label = f"{database} {size // 1000}k"
-            run.labels.append(label)
+            if label not in run.labels:
+                run.labels.append(label)
             url = prepare(size, database, args.postgres)
             last_urls[database] = url
-            measure_app(url, label, variants, run, args)
-            if database == "sqlite" and not args.smoke:
+            if not run.has(BARE, label):  # measured last: the cell is complete
+                measure_app(url, label, variants, run, args)
+            if database == "sqlite" and not args.smoke and not run.has("Datasette: search rare (zebra)", label):
                 measure_peer(url, label, run, args)
     run.plans = {} if args.smoke else {database: query_plans(url) for database, url in last_urls.items()}
     run.finished = True
@@ -271,8 +281,17 @@ def measure_peer(url: str, label: str, run: Run, args) -> None:
                             ("search rare (zebra)", "&name_norm__contains=zebra&_sort_desc=created_at")]:
             run.record(f"Datasette: {name}", label, wrk(table + query, args))
     finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=10)
+        stop(process)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """SIGINT, then SIGKILL if it is still busy (Datasette finishing a long count, say)."""
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 @contextmanager
@@ -292,8 +311,7 @@ def serve(app_spec: list[str], env: dict, memory: tuple[dict, str] | None = None
             samples, label = memory
             samples[label] = (before, worker_rss_mb(process.pid))
     finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=20)
+        stop(process)
 
 
 def worker_rss_mb(master_pid: int) -> float:
