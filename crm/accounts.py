@@ -69,7 +69,10 @@ def sign_in(email: object, password: object, lifetime: timedelta) -> IssuedToken
     """Start a session for the user with these credentials; InvalidCredentials otherwise."""
     if not isinstance(email, str) or not isinstance(password, str):
         raise InvalidCredentials()
-    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    # No stored email has control characters (and PostgreSQL cannot even compare text with NUL).
+    user = None if v.has_control_characters(email) else db.session.scalar(
+        select(User).where(User.email == email.strip().lower())
+    )
     if user is None:
         check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
         raise InvalidCredentials()

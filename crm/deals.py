@@ -206,7 +206,11 @@ def _number_or_text(value: str) -> Any:
         number = Decimal(value.replace(",", ""))
     except InvalidOperation:
         return value
-    return int(number) if number.is_finite() and number == number.to_integral_value() else number
+    # Only numbers of a sensible size become ints: int("1e999999999999") would take all memory;
+    # a huge Decimal is refused by the schema's range check as it is.
+    if number.is_finite() and number.adjusted() < 30 and number == number.to_integral_value():
+        return int(number)
+    return number
 
 
 def counted_deals(organization_id: str, stage: Stage | None = None) -> int:

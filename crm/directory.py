@@ -84,6 +84,8 @@ def _page(matching: Select, model, params: Params) -> Page:
 
 
 def _get(model, what: str, organization_id: str, record_id: str):
+    if not is_id_of(what, record_id):
+        raise NotFound(what)
     record = db.session.scalar(
         select(model).where(model.id == record_id, model.organization_id == organization_id)
     )

@@ -3,12 +3,12 @@ Whatever a failed request began in the database is rolled back first."""
 
 from flask import Flask
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadHost, HTTPException
 
 from .api.errors import ApiError, api_error_response, domain_error_response, http_error_response, is_api_request
 from .errors import DomainError
 from .extensions import db
-from .web.errors import domain_error_page, error_page
+from .web.errors import domain_error_page, error_page, plain_error
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -31,6 +31,8 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         if is_api_request():
             return http_error_response(error)
+        if isinstance(error, BadHost):  # a Host header no URL can be built for: no page around the message
+            return plain_error(400, "The Host header of this request is not a valid host name.")
         return error_page(error.code or 500, error.description or error.name)
 
     @app.errorhandler(500)

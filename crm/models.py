@@ -26,7 +26,7 @@ from .types import Money, UTCDateTime, now_utc
 
 ID = String(40)
 # Sorting by name must give the same order on SQLite (binary) and PostgreSQL (locale collation).
-SORTABLE_TEXT = String(255).with_variant(String(255, collation="C"), "postgresql")
+SORTABLE_TEXT = String(255).with_variant(Text(collation="C"), "postgresql")
 
 
 class Stage(StrEnum):

@@ -154,6 +154,7 @@ def _add(organization_id: str, stage: Stage, currency: str, delta: list[int]) ->
             "weighted_sum": DealStageTotal.weighted_sum + weighted_sum,
         },
     )
+    db.session.flush()  # the deal's own pending writes fail on their own, not as this sum's overflow
     try:
         db.session.execute(upsert)
     except (IntegrityError, DataError):  # the sums left the 64-bit range (see DealStageTotal)

@@ -85,8 +85,7 @@ def text(max_length: int, *, multiline: bool = False) -> Parser:
             raise FieldError("must not be empty.")
         if len(value) > max_length:
             raise FieldError(f"must be at most {max_length} characters long.")
-        allowed = _LINE_BREAKS if multiline else frozenset()
-        if any(unicodedata.category(char) in ("Cc", "Cs") and char not in allowed for char in value):
+        if has_control_characters(value, allowed=_LINE_BREAKS if multiline else frozenset()):
             raise FieldError("must not contain control characters.")
         return value
 
@@ -174,8 +173,14 @@ def record_id(shape_check: Callable[[Any], bool], what: str) -> Parser:
     return parse
 
 
+def has_control_characters(value: str, allowed: frozenset[str] = frozenset()) -> bool:
+    """Control characters (NUL, escape, ...) and lone surrogates: never part of text a user means."""
+    return any(unicodedata.category(char) in ("Cc", "Cs") and char not in allowed for char in value)
+
+
 def email(value: Any) -> str:
     """An email address, stored lower case."""
-    if not isinstance(value, str) or len(value) > 320 or not _EMAIL.fullmatch(value.strip()):
+    if (not isinstance(value, str) or len(value) > 320 or not _EMAIL.fullmatch(value.strip())
+            or has_control_characters(value)):
         raise FieldError("must be an email address.")
     return value.strip().lower()

@@ -125,10 +125,10 @@ def _board_context(board_filter: board.BoardFilter) -> dict:
 
 def _filter_of_current_page() -> board.BoardFilter:
     """The board's filter as the page that sent this HTMX request shows it, so re-rendered columns match."""
-    query = urlsplit(request.headers.get("HX-Current-URL", "")).query
     try:
+        query = urlsplit(request.headers.get("HX-Current-URL", "")).query
         return board.BoardFilter.from_params(Params(parse_qs(query)), current_user.id)
-    except BadParameter:
+    except (BadParameter, ValueError):  # an unreadable URL narrows nothing
         return board.BoardFilter()
 
 

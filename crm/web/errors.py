@@ -16,8 +16,13 @@ def fields_sentence(error: ValidationFailed) -> str:
 
 def error_page(status: int, message: str):
     if is_htmx():
-        return make_response(message, status, {"Content-Type": "text/plain; charset=utf-8"})
+        return plain_error(status, message)
     return render_template("errors/error.html", status=status, title=TITLES.get(status, "Error"), message=message), status
+
+
+def plain_error(status: int, message: str):
+    """The message alone, for HTMX to show, or when no page can be built around it."""
+    return make_response(message, status, {"Content-Type": "text/plain; charset=utf-8"})
 
 
 def domain_error_page(error: DomainError):

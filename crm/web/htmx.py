@@ -37,5 +37,7 @@ def safe_next(target: str | None) -> str | None:
     """A path on this site to return to after signing in; anything else (another host) is dropped."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return None
+    if any(ord(character) < 32 or ord(character) == 127 for character in target):
+        return None  # urlsplit would quietly drop CR/LF and tabs; a header could not carry them anyway
     parts = urlsplit(target)
     return target if not parts.scheme and not parts.netloc else None
