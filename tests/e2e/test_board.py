@@ -178,6 +178,21 @@ def test_a_refused_move_puts_the_card_back_and_says_why(board: Page, api, make_d
     expect(count_badge(board, "proposal")).to_have_text("0")
 
 
+def test_moving_a_card_that_someone_else_just_changed_is_refused_and_says_so(board: Page, api, make_deal):
+    contested = make_deal(name="Hooli expansion", amount=50_000)
+    board.reload()
+    expect(card_in(board, "lead", contested["id"])).to_be_visible()
+    assert api.patch(f"{DEALS_API}/{contested['id']}", json={"amount": 60_000}).status_code == 200
+
+    response = drag_card(board, contested["id"], "proposal")
+
+    assert response.status == 409
+    expect(card_in(board, "lead", contested["id"])).to_be_visible()
+    expect(card(board, contested["id"])).not_to_have_class(re.compile(r"\bis-moving\b"))
+    expect(board.locator("#toast")).to_have_text(re.compile(r"Someone else changed this deal"))
+    assert api.get(f"{DEALS_API}/{contested['id']}").get_json()["deal"]["stage"] == "lead"
+
+
 def test_search_narrows_the_board_and_stays_in_the_url(board: Page, console_problems, make_deal):
     alpha = make_deal(name="Alpha Foods annual plan")
     alphabet = make_deal(name="Alphabet expansion", stage="negotiation")
