@@ -33,7 +33,8 @@ def _account() -> str:
     """The email an attempt is for, as sign-in compares it (from a JSON body or a form)."""
     body = request.get_json(silent=True) if request.is_json else request.form
     email = body.get("email") if isinstance(body, dict) else None
-    return fold(email.strip()) if isinstance(email, str) else ""
+    # An attempt without an email still counts, under one shared key (an empty key would skip the limit).
+    return fold(email.strip()) if isinstance(email, str) and email.strip() else "(no email)"
 
 
 def _failed(response) -> bool:

@@ -69,7 +69,7 @@ def test_sigkill_under_write_load_loses_no_answered_write_and_keeps_the_database
     acknowledged = {name for outcome in outcomes for name in outcome["acknowledged"]}
     refused = {name for outcome in outcomes for name in outcome["refused"]}
     unknown = {name for outcome in outcomes for name in outcome["unknown"]}
-    print(f"\ncrash test: {len(acknowledged)} creates answered 201, {len(refused)} refused, {len(unknown)} cut off, "
+    print(f"\ncrash test: {len(acknowledged)} creates answered 201, {len(refused)} refused, {len(unknown)} cut off or refused connection, "
           f"{sum(len(outcome['moved']) for outcome in outcomes)} moves answered; {len(names)} deals after restart")
     assert len(acknowledged) > 50 and refused  # the load really ran
     assert acknowledged <= names  # every answered create is there

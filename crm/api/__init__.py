@@ -4,7 +4,7 @@ from flask import Blueprint, request
 from flask_login import current_user
 
 from ..security import csrf, is_cross_site_cookie_write
-from . import auth, deals, directory
+from . import auth, deals, directory, docs
 from .errors import ApiError
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -26,6 +26,7 @@ def require_credentials():
 crm.register_blueprint(deals.bp)
 crm.register_blueprint(directory.bp)
 api.register_blueprint(auth.bp)
+api.register_blueprint(docs.bp)
 api.register_blueprint(crm)
 # The API is used by scripts with the cookie or a Bearer token and no CSRF token; browsers are kept
 # out by the cross-site check above and by JSON-only bodies (a form on another site cannot send

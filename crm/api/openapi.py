@@ -1,0 +1,751 @@
+"""The API's machine-readable contract: an OpenAPI 3.1 document of every /api/v1 route.
+
+It is built from the constants the code enforces (stages, sort keys, field lengths, the largest
+amount, id prefixes, the domain's field lists), so that the document and the API cannot drift
+apart silently; tests/api/test_openapi.py checks what cannot be derived, against the running app.
+"""
+
+from copy import deepcopy
+from decimal import Decimal
+from functools import cache
+from importlib.metadata import version
+from typing import Any
+
+from ..deals import (
+    MAX_LOST_REASON_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_NOTE_LENGTH,
+    SORT_COLUMNS,
+    STAGE_CHANGE_PARSERS,
+    STAGES,
+)
+from ..ids import PREFIXES
+from ..listing import MAX_SEARCH_LENGTH
+from ..models import ActivityType
+from ..validation import MAX_AMOUNT
+
+Schema = dict[str, Any]
+
+# Paging as crm.listing.Window and crm.deals.list_activities read it: whole numbers of at most 12
+# digits (longer ones answer 400); a limit above its cap is lowered, not refused.
+MAX_QUERY_NUMBER = 10**12 - 1
+LIST_LIMIT_DEFAULT, LIST_LIMIT_CAP = 50, 200
+ACTIVITY_LIMIT_DEFAULT, ACTIVITY_LIMIT_CAP = 20, 100
+MAX_COMPANY_TEXT, MAX_PHONE, MAX_EMAIL = 255, 50, 320
+MAX_WON_DATE_LENGTH = 40
+IDEMPOTENCY_KEY_MAX_LENGTH = 255
+
+TIMESTAMP_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"
+DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+# crm.validation.text: no control character (category Cc; tabs and line breaks only in multi-line
+# text) and not blank once trimmed of the characters Python's str.strip() removes.
+_CONTROL = r"\u0000-\u001f\u007f-\u009f"
+_CONTROL_BUT_LINE_BREAKS = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f"
+_SPACES = r" \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+IDEMPOTENCY_KEY_PATTERN = "^[ -~]+$"  # printable ASCII, as crm.idempotency.is_valid_key
+
+ETAG = {"required": True, "schema": {"type": "string", "pattern": '^"[^"]*"$'},
+        "description": "The deal's version (a strong entity tag): send it back as `If-Match` to change the deal only "
+        "if it has not changed since."}
+
+BEARER = "bearerAuth"
+COOKIE = "sessionCookie"
+DEFAULT_COOKIE_NAME = "better-auth.session_token"
+SIGNED_IN = [{BEARER: []}, {COOKIE: []}]
+
+ERROR_CODES = {
+    "InvalidJson": (400, ["invalid_json"], "The body is not JSON, not a JSON object, has a key twice, or contains "
+                    "NaN, Infinity or an unpaired surrogate escape."),
+    "InvalidBodyOrKey": (400, ["invalid_json", "invalid_header"], "The body is not a JSON object (as for "
+                         "invalid_json), or the Idempotency-Key header is not 1–255 printable ASCII characters."),
+    "InvalidParameter": (400, ["invalid_parameter"], "A query parameter is malformed, out of range or given "
+                         "twice; `fields` names it."),
+    "InvalidCredentials": (401, ["invalid_credentials"], "Wrong email or password (which one is not said)."),
+    "Unauthorized": (401, ["unauthorized"], "No valid session cookie or Bearer token."),
+    "CrossSite": (403, ["cross_site_request"], "A write relying on the session cookie was started by a page of "
+                  "another site (`Sec-Fetch-Site` or `Origin`); send a Bearer token instead."),
+    "NotFound": (404, ["not_found"], "No such record: missing, deleted, or another organization's."),
+    "KeyReused": (409, ["idempotency_key_reused"], "This Idempotency-Key was used before with another body. "
+                  "Nothing was created."),
+    "PreconditionFailed": (412, ["precondition_failed"], "`If-Match` does not match the deal's current `ETag`: "
+                           "it changed since it was read. Nothing was changed."),
+    "PayloadTooLarge": (413, ["payload_too_large"], "The body is over 1 MiB."),
+    "UnsupportedMediaType": (415, ["unsupported_media_type"], "The body was not sent as `application/json`."),
+    "ValidationFailed": (422, ["validation_failed"], "Invalid fields: each bad, missing, unknown or read-only field "
+                         "is named in `fields`, all at once. Nothing was saved."),
+    "TooManyRequests": (429, ["too_many_requests"], "Too many failed sign-ins for this account or from this "
+                        "address (by default 10 and 50 per 15 minutes): every attempt is refused, even with the right "
+                        "password, until `Retry-After` has passed. Successful sign-ins never count."),
+    "InternalError": (500, ["internal_error"], "A fault of ours; nothing was saved."),
+}
+
+
+# --- Small schema builders -------------------------------------------------------------------------
+
+
+def ref(name: str, kind: str = "schemas") -> Schema:
+    return {"$ref": f"#/components/{kind}/{name}"}
+
+
+def nullable(schema: Schema) -> Schema:
+    """The same schema, with null allowed too (JSON Schema 2020-12: a list of types)."""
+    return {**schema, "type": [schema["type"], "null"]}
+
+
+def text(max_length: int, description: str, *, multiline: bool = False) -> Schema:
+    """A string as crm.validation.text accepts it."""
+    allowed = _CONTROL_BUT_LINE_BREAKS if multiline else _CONTROL
+    return {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": max_length,
+        "pattern": f"^[^{allowed}]*[^{_SPACES}{_CONTROL}][^{allowed}]*$",
+        "description": description + f" Trimmed; not blank; at most {max_length:,} characters; no control "
+        "characters" + (" other than tabs and line breaks." if multiline else "."),
+    }
+
+
+def record_id(kind: str, description: str) -> Schema:
+    prefix = PREFIXES[kind]
+    return {
+        "type": "string",
+        "pattern": f"^{prefix}[0-9a-f]{{32}}$",
+        "description": f"{description} (`{prefix}` and 32 lowercase hex digits).",
+    }
+
+
+def timestamp(description: str) -> Schema:
+    return {"type": "string", "format": "date-time", "pattern": TIMESTAMP_PATTERN,
+            "description": f"{description} UTC, whole seconds: `2026-01-15T09:00:00Z`."}
+
+
+def closed_object(properties: dict[str, Schema], *, required: list[str] | None = None, **extra: Any) -> Schema:
+    """An object with exactly these properties: what the API answers, or a body that refuses unknown fields."""
+    schema: Schema = {"type": "object", "properties": properties, "additionalProperties": False}
+    required = list(properties) if required is None else required
+    if required:
+        schema["required"] = required
+    return schema | extra
+
+
+def page_of(item: str, description: str) -> Schema:
+    return closed_object(
+        {
+            "items": {"type": "array", "items": ref(item), "description": description},
+            "total": {"type": "integer", "minimum": 0, "description": "How many match in all."},
+            "limit": {"type": "integer", "minimum": 1, "maximum": LIST_LIMIT_CAP,
+                      "description": "The page size used (a larger limit asked for is lowered)."},
+            "offset": {"type": "integer", "minimum": 0, "maximum": MAX_QUERY_NUMBER,
+                       "description": "How many were skipped."},
+        }
+    )
+
+
+def error_schema(codes: list[str]) -> Schema:
+    return closed_object(
+        {
+            "error": closed_object(
+                {
+                    "code": {"type": "string", "enum": codes, "description": "What went wrong, for programs."},
+                    "message": {"type": "string", "minLength": 1, "description": "What went wrong, for people."},
+                    "fields": {
+                        "type": "object",
+                        "additionalProperties": {"type": "string"},
+                        "description": "Each field (or query parameter) to blame and what is wrong with it; "
+                        "`{}` when none is.",
+                    },
+                }
+            )
+        }
+    )
+
+
+# --- Schemas ---------------------------------------------------------------------------------------
+
+STAGE = {"type": "string", "enum": STAGES, "description": "The deal's stage in the pipeline."}
+AMOUNT = {
+    "type": "number",
+    "minimum": 0,
+    "maximum": MAX_AMOUNT,
+    "description": f"Exact, not negative, at most two decimal places, at most {MAX_AMOUNT:,}. Whole amounts are "
+    "JSON integers (`1200000`), others exact (`1234567.89`).",
+}
+PROBABILITY = {"type": "integer", "minimum": 0, "maximum": 100,
+               "description": "Win probability in percent: 100 on a closed_won deal, 0 on a closed_lost one."}
+EXPECTED_CLOSE_DATE = {"type": "string", "format": "date", "pattern": DATE_PATTERN,
+                       "description": "A real calendar date, `YYYY-MM-DD`."}
+LOST_REASON = "Why the deal was lost: only on a closed_lost deal."
+
+
+def deal_schema() -> Schema:
+    """A deal as every answer shows it: every field present, in the contract's order."""
+    return closed_object(
+        {
+            "id": record_id("deal", "The deal's id"),
+            "name": {"type": "string", "minLength": 1, "maxLength": MAX_NAME_LENGTH, "description": "The deal's name."},
+            "amount": nullable(AMOUNT),
+            "stage": STAGE,
+            "company_id": nullable(record_id("company", "A company of the organization")),
+            "contact_id": nullable(record_id("contact", "A contact of the organization")),
+            "assigned_member_id": nullable(record_id("user", "A member (user) of the organization")),
+            "expected_close_date": nullable(EXPECTED_CLOSE_DATE),
+            "probability": nullable(PROBABILITY),
+            "lost_reason": {"type": ["string", "null"], "maxLength": MAX_LOST_REASON_LENGTH, "description": LOST_REASON},
+            "won_date": nullable(timestamp("When the deal was won: only on a closed_won deal.")),
+            "currency": {"type": "string", "pattern": "^[A-Z]{3}$", "description": "ISO 4217 code, upper case."},
+            "created_at": timestamp("When the deal was created; never changes."),
+            "updated_at": timestamp("When the deal last changed; advances by at least a second on every change."),
+        }
+    )
+
+
+def deal_input_fields() -> dict[str, Schema]:
+    """What a client may send for a deal, keyed and ordered as crm.deals.DEAL_FIELD_PARSERS (a test holds
+    the two together)."""
+    return {
+        "name": text(MAX_NAME_LENGTH, "The deal's name."),
+        "amount": nullable({**AMOUNT, "multipleOf": Decimal("0.01")}),
+        "stage": STAGE,
+        "company_id": nullable(record_id("company", "A company of your organization")),
+        "contact_id": nullable(record_id("contact", "A contact of your organization")),
+        "assigned_member_id": nullable(record_id("user", "A member (user) of your organization")),
+        "expected_close_date": nullable(EXPECTED_CLOSE_DATE),
+        "probability": nullable(PROBABILITY),
+        "lost_reason": nullable(text(MAX_LOST_REASON_LENGTH, LOST_REASON, multiline=True)),
+        "won_date": {"type": ["string", "null"], "maxLength": MAX_WON_DATE_LENGTH,
+                     "description": "An ISO 8601 date or date-time (UTC when it has no offset): only on a closed_won "
+                     "deal. Defaults to the moment the deal is won."},
+        "currency": {"type": "string", "pattern": "^[A-Za-z]{3}$",
+                     "description": "An ISO 4217 code such as JPY or USD; lower case is stored upper case."},
+        "note": nullable(text(MAX_NOTE_LENGTH, "Recorded as a `note` activity, not stored on the deal.",
+                              multiline=True)),
+    }
+
+
+def deal_create_schema() -> Schema:
+    fields = deal_input_fields()
+    fields["stage"] = {**STAGE, "default": "lead"}
+    fields["currency"] = {**fields["currency"], "default": "JPY"}
+    return closed_object(fields, required=["name"], description=(
+        "Unknown and read-only fields (`id`, `created_at`, `updated_at`) answer 422. Entering closed_won sets "
+        "probability 100 and won_date; closed_lost sets probability 0."))
+
+
+def deal_update_schema() -> Schema:
+    fields = deal_input_fields()
+    for name in ("name", "stage", "currency"):
+        fields[name] = {**fields[name], "description": fields[name]["description"] + " Cannot be null."}
+    return closed_object(fields, required=[], description=(
+        "Only the fields sent change; null clears an optional field. A PATCH that changes nothing records nothing. "
+        "Stage rules as for the stage route."))
+
+
+def stage_change_schema() -> Schema:
+    fields = {name: deal_input_fields()[name] for name in STAGE_CHANGE_PARSERS}
+    return closed_object(fields, required=["stage"], description=(
+        "Entering closed_won sets probability 100 and won_date (unless set); entering closed_lost sets probability "
+        "0; leaving closed_won clears won_date, leaving closed_lost clears lost_reason. Moving a deal to the stage "
+        "it has changes nothing."))
+
+
+def activity_schema() -> Schema:
+    return closed_object(
+        {
+            "id": record_id("activity", "The activity's id"),
+            "type": {"type": "string", "enum": [kind.value for kind in ActivityType],
+                     "description": "created, updated, stage_change and note from the API; the web app adds call, "
+                     "email and meeting."},
+            "content": {"type": "string", "description": "stage_change: `<from> → <to>`; updated: the changed "
+                        "fields (`Updated name, amount.`); note: the note's text."},
+            "deal_id": record_id("deal", "The deal"),
+            "contact_id": nullable(record_id("contact", "The contact it concerns")),
+            "created_by": nullable(record_id("user", "The user who made the change")),
+            "created_at": timestamp("When it happened."),
+        }
+    )
+
+
+def company_schema() -> Schema:
+    return closed_object(
+        {
+            "id": record_id("company", "The company's id"),
+            "name": {"type": "string", "minLength": 1, "maxLength": MAX_COMPANY_TEXT, "description": "Its name."},
+            "domain": {"type": ["string", "null"], "maxLength": MAX_COMPANY_TEXT, "description": "Its web domain."},
+            "created_at": timestamp("When it was created."),
+            "updated_at": timestamp("When it last changed."),
+        }
+    )
+
+
+def contact_schema() -> Schema:
+    return closed_object(
+        {
+            "id": record_id("contact", "The contact's id"),
+            "name": {"type": "string", "minLength": 1, "maxLength": MAX_COMPANY_TEXT, "description": "Their name."},
+            "email": {"type": ["string", "null"], "maxLength": MAX_EMAIL, "description": "Lower case."},
+            "phone": {"type": ["string", "null"], "maxLength": MAX_PHONE, "description": "As it was given."},
+            "company_id": nullable(record_id("company", "The contact's company")),
+            "created_at": timestamp("When it was created."),
+            "updated_at": timestamp("When it last changed."),
+        }
+    )
+
+
+EMAIL_INPUT = {"type": "string", "maxLength": MAX_EMAIL, "pattern": r"^\s*[^@\s]+@[^@\s]+\.[^@\s]+\s*$",
+               "description": "An email address; stored lower case."}
+
+
+def schemas() -> dict[str, Schema]:
+    return {
+        "Deal": deal_schema(),
+        "DealCreate": deal_create_schema(),
+        "DealUpdate": deal_update_schema(),
+        "StageChange": stage_change_schema(),
+        "DealPage": page_of("Deal", "Deals in the order asked for (ties broken by id)."),
+        "Activity": activity_schema(),
+        "ActivityPage": closed_object({
+            "activities": {"type": "array", "items": ref("Activity"), "description": "Newest first."},
+            "total": {"type": "integer", "minimum": 0, "description": "How many the deal has in all."},
+        }),
+        "Company": company_schema(),
+        "CompanyCreate": closed_object(
+            {"name": text(MAX_COMPANY_TEXT, "The company's name."),
+             "domain": nullable(text(MAX_COMPANY_TEXT, "Its web domain."))},
+            required=["name"]),
+        "CompanyPage": page_of("Company", "Companies by name."),
+        "Contact": contact_schema(),
+        "ContactCreate": closed_object(
+            {"name": text(MAX_COMPANY_TEXT, "The contact's name."),
+             "email": nullable(EMAIL_INPUT),
+             "phone": nullable(text(MAX_PHONE, "A phone number.")),
+             "company_id": nullable(record_id("company", "A company of your organization"))},
+            required=["name"]),
+        "ContactPage": page_of("Contact", "Contacts by name."),
+        "Member": closed_object({
+            "id": record_id("user", "The user's id: what `assigned_member_id` takes"),
+            "name": {"type": "string", "minLength": 1, "description": "Their name."},
+            "email": {"type": "string", "minLength": 1, "description": "Their sign-in email."},
+        }),
+        "MemberPage": page_of("Member", "The organization's active users, by name."),
+        "SignIn": {
+            "type": "object",
+            "required": ["email", "password"],
+            "properties": {"email": {"type": "string", "description": "Compared case-insensitively."},
+                           "password": {"type": "string"}},
+            "description": "Other fields are ignored. Missing or non-string credentials answer 401 like wrong ones.",
+        },
+        "Session": closed_object({
+            "token": {"type": "string", "minLength": 1,
+                      "description": "The session token: send it as `Authorization: Bearer` (or it is the cookie)."},
+            "user": closed_object({
+                "id": record_id("user", "Your user id"),
+                "email": {"type": "string", "description": "Your sign-in email."},
+                "name": {"type": "string", "description": "Your name."},
+                "organization_id": record_id("organization", "Your organization"),
+            }),
+            "expires_at": timestamp("When the session ends."),
+        }),
+        "Success": closed_object({"success": {"type": "boolean", "const": True}}),
+        "Error": error_schema(sorted({code for _, codes, _ in ERROR_CODES.values() for code in codes})),
+    }
+
+
+# --- Parameters and responses --------------------------------------------------------------------
+
+
+def query(name: str, schema: Schema, description: str) -> Schema:
+    """A query parameter as crm.listing.Params reads it: an empty value is the same as none, and a
+    repeated or invalid one is refused."""
+    return {"name": name, "in": "query", "required": False, "allowEmptyValue": True, "schema": schema,
+            "description": description + " Empty means the default; given twice, or outside its rules, it "
+            "answers 400 naming it."}
+
+
+def whole_number(minimum: int, default: int) -> Schema:
+    return {"type": "integer", "minimum": minimum, "maximum": MAX_QUERY_NUMBER, "default": default}
+
+
+def parameters() -> dict[str, Schema]:
+    return {
+        "Limit": query("limit", whole_number(1, LIST_LIMIT_DEFAULT),
+                       f"Items per page; above {LIST_LIMIT_CAP} it is lowered to {LIST_LIMIT_CAP}."),
+        "Offset": query("offset", whole_number(0, 0), "Items to skip."),
+        "Search": query("search", {"type": "string", "maxLength": MAX_SEARCH_LENGTH, "pattern": "^[^\\u0000]*$"},
+                        "Case-insensitive partial match on the name in any script (full-width and half-width forms "
+                        "match each other; `%` and `_` match literally). Blank means no search."),
+        "IfMatch": {
+            "name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
+            "description": "The `ETag` of the deal as you last read it (or several, comma-separated): the change "
+            "is made only if the deal has not changed since, otherwise it answers 412 and changes nothing. `*` "
+            "matches any version; weak tags (`W/…`) never match.",
+            "example": '"64a7917240a00"',
+        },
+        "IdempotencyKey": {
+            "name": "Idempotency-Key", "in": "header", "required": False,
+            "schema": {"type": "string", "minLength": 1, "maxLength": IDEMPOTENCY_KEY_MAX_LENGTH,
+                       "pattern": IDEMPOTENCY_KEY_PATTERN},
+            "description": "A key of your choosing (1–255 printable ASCII characters) that makes a retry safe: "
+            "the same key again answers the deal the first request created instead of creating another.",
+            "example": "5f0c7e7e-create-acme-renewal",
+        },
+    }
+
+
+def path_id(kind: str, what: str) -> Schema:
+    prefix = PREFIXES[kind]
+    return {"name": "id", "in": "path", "required": True, "description": f"The {what}'s id.",
+            "schema": {"type": "string", "pattern": f"^{prefix}[0-9a-f]{{32}}$"},
+            "example": f"{prefix}{'1' * 32}"}
+
+
+def error_responses() -> dict[str, Schema]:
+    responses = {
+        name: {"description": description, "content": json_content(error_schema(codes), ERROR_EXAMPLES[name])}
+        for name, (_, codes, description) in ERROR_CODES.items()
+    }
+    responses["Unauthorized"]["headers"] = {
+        "WWW-Authenticate": {"required": True, "schema": {"type": "string", "const": 'Bearer realm="crm"'},
+                             "description": "How to authenticate."},
+    }
+    responses["PreconditionFailed"]["headers"] = {"ETag": {**ETAG, "description": "The deal's current version."}}
+    responses["TooManyRequests"]["headers"] = {
+        "Retry-After": {"required": True, "schema": {"type": "string", "pattern": "^[0-9]+$"},
+                        "description": "Seconds to wait before trying again."},
+    }
+    return responses
+
+
+def error_example(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+ERROR_EXAMPLES = {
+    "InvalidJson": error_example("invalid_json", "The body must be a JSON object."),
+    "InvalidBodyOrKey": error_example("invalid_header", "Idempotency-Key must be 1 to 255 printable ASCII characters.",
+                                      {"Idempotency-Key": "must be 1 to 255 printable ASCII characters."}),
+    "InvalidParameter": error_example("invalid_parameter", "Query parameter 'limit' must be a whole number of at "
+                                      "least 1.", {"limit": "must be a whole number of at least 1."}),
+    "InvalidCredentials": error_example("invalid_credentials", "Invalid email or password."),
+    "Unauthorized": error_example("unauthorized", "Sign in first: send the session cookie or an Authorization: "
+                                  "Bearer token."),
+    "CrossSite": error_example("cross_site_request", "Requests from other sites cannot use the session cookie."),
+    "NotFound": error_example("not_found", "No such deal."),
+    "KeyReused": error_example("idempotency_key_reused", "This Idempotency-Key was already used for a different "
+                               "request; use a new key."),
+    "PreconditionFailed": error_example("precondition_failed", "The deal has changed since you read it. Read it "
+                                        "again, then reapply your change."),
+    "PayloadTooLarge": error_example("payload_too_large", "The body is too large."),
+    "UnsupportedMediaType": error_example("unsupported_media_type", "Send the body as JSON with Content-Type: "
+                                          "application/json."),
+    "ValidationFailed": error_example("validation_failed", "Invalid fields: name, probability.",
+                                      {"name": "is required.", "probability": "must be a whole number from 0 to 100."}),
+    "TooManyRequests": error_example("too_many_requests", "Too many failed sign-in attempts. Wait a few minutes, "
+                                     "then try again."),
+    "InternalError": error_example("internal_error", "Something went wrong on our side; nothing was saved."),
+}
+
+
+def json_content(schema: Schema, example: Any = None) -> dict[str, Schema]:
+    content: Schema = {"schema": schema}
+    if example is not None:
+        content["example"] = example
+    return {"application/json": content}
+
+
+def answer(description: str, schema_name: str, example: Any, headers: dict | None = None) -> Schema:
+    response = {"description": description, "content": json_content(ref(schema_name), example)}
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+def errors(*names: str) -> dict[str, Schema]:
+    """The error answers an operation can give, by status (500 on every one)."""
+    return {str(ERROR_CODES[name][0]): ref(name, "responses") for name in (*names, "InternalError")}
+
+
+# --- Examples (the contract's own) ---------------------------------------------------------------
+
+DEAL_EXAMPLE = {
+    "id": "deal_11111111111111111111111111111111",
+    "name": "株式会社A 年間契約",
+    "amount": 1200000,
+    "stage": "proposal",
+    "company_id": "comp_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+    "contact_id": "cont_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+    "assigned_member_id": "usr_99999999999999999999999999999999",
+    "expected_close_date": "2026-03-31",
+    "probability": 60,
+    "lost_reason": None,
+    "won_date": None,
+    "currency": "JPY",
+    "created_at": "2026-01-15T09:00:00Z",
+    "updated_at": "2026-02-10T14:30:00Z",
+}
+ACTIVITY_EXAMPLE = {
+    "id": "act_cccccccccccccccccccccccccccccccc",
+    "type": "note",
+    "content": "初回ヒアリング実施。予算感は1000万円前後。",
+    "deal_id": "deal_11111111111111111111111111111111",
+    "contact_id": None,
+    "created_by": "usr_99999999999999999999999999999999",
+    "created_at": "2026-02-10T14:30:00Z",
+}
+COMPANY_EXAMPLE = {
+    "id": "comp_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+    "name": "株式会社A",
+    "domain": "example.co.jp",
+    "created_at": "2026-01-10T09:00:00Z",
+    "updated_at": "2026-01-10T09:00:00Z",
+}
+CONTACT_EXAMPLE = {
+    "id": "cont_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+    "name": "田中 太郎",
+    "email": "tanaka@example.co.jp",
+    "phone": "03-1234-5678",
+    "company_id": "comp_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+    "created_at": "2026-01-10T09:05:00Z",
+    "updated_at": "2026-01-10T09:05:00Z",
+}
+MEMBER_EXAMPLE = {"id": "usr_99999999999999999999999999999999", "name": "Demo User", "email": "demo@example.com"}
+
+
+def page_example(item: dict) -> dict:
+    return {"items": [item], "total": 42, "limit": 50, "offset": 0}
+
+
+# --- Operations ------------------------------------------------------------------------------------
+
+
+def operation(operation_id: str, summary: str, description: str, tag: str, responses: dict, *,
+              parameters: list | None = None, body: tuple[str, Any] | None = None,
+              security: list | None = None) -> Schema:
+    op: Schema = {"operationId": operation_id, "summary": summary, "description": description, "tags": [tag]}
+    if parameters:
+        op["parameters"] = parameters
+    if body:
+        schema_name, example = body
+        op["requestBody"] = {"required": True, "content": json_content(ref(schema_name), example)}
+    op["responses"] = responses
+    if security is not None:
+        op["security"] = security
+    return op
+
+
+def paged(*extra: Schema) -> list[Schema]:
+    return [ref("Limit", "parameters"), ref("Offset", "parameters"), ref("Search", "parameters"), *extra]
+
+
+def auth_paths(cookie_name: str) -> dict[str, Schema]:
+    cookie = {"Set-Cookie": {"required": True, "schema": {"type": "string"},
+                             "description": f"`{cookie_name}`: HttpOnly, SameSite=Lax (Secure over HTTPS)."}}
+    return {
+        "/api/v1/auth/sign-in": {"post": operation(
+            "sign_in", "Sign in",
+            "Start a session from an email and password; answers its token and sets the session cookie. "
+            "A wrong password and an unknown email get the same answer and take the same time.",
+            "Authentication",
+            {"200": answer("The session.", "Session", {
+                "token": "3q2-7wB8sX1ZQm0kY4rT9nV6uH5jL2pE0aC7dF1gI8o",
+                "user": {"id": MEMBER_EXAMPLE["id"], "email": "demo@example.com", "name": "Demo User",
+                         "organization_id": "org_44444444444444444444444444444444"},
+                "expires_at": "2026-02-14T09:00:00Z"}, cookie),
+             **errors("InvalidJson", "InvalidCredentials", "CrossSite", "PayloadTooLarge", "UnsupportedMediaType",
+                      "TooManyRequests")},
+            body=("SignIn", {"email": "demo@example.com", "password": "demo-password"}),
+            security=[],
+        )},
+        "/api/v1/auth/sign-out": {"post": operation(
+            "sign_out", "Sign out",
+            "End the presented session (or API token) at once, and clear the cookie. Without credentials it "
+            "only clears the cookie.",
+            "Authentication",
+            {"200": answer("Signed out.", "Success", {"success": True}, {
+                "Set-Cookie": {"required": True, "schema": {"type": "string"},
+                               "description": f"Clears `{cookie_name}`."}}),
+             **errors("CrossSite")},
+            security=[{}, *SIGNED_IN],
+        )},
+    }
+
+
+def deal_paths() -> dict[str, Schema]:
+    deal = path_id("deal", "deal")
+    if_match = ref("IfMatch", "parameters")
+    one_deal = {"deal": DEAL_EXAMPLE}
+    etag = {"ETag": ETAG}
+    created = etag | {"Idempotent-Replayed": {
+        "required": False, "schema": {"type": "string", "const": "true"},
+        "description": "Sent when an earlier request with the same Idempotency-Key created this deal."}}
+    write_errors = ("InvalidJson", "Unauthorized", "CrossSite", "NotFound", "PreconditionFailed",
+                    "PayloadTooLarge", "UnsupportedMediaType", "ValidationFailed")
+    return {
+        "/api/v1/crm/deals": {
+            "get": operation(
+                "list_deals", "List deals",
+                "Retrieve the organization's deals a page at a time, with search, sort and stage filtering. "
+                "Ties are broken by id in the same direction, so paging never repeats or skips a deal; deleted "
+                "deals never appear.",
+                "Deals",
+                {"200": answer("A page of deals.", "DealPage", page_example(DEAL_EXAMPLE)),
+                 **errors("InvalidParameter", "Unauthorized")},
+                parameters=paged(
+                    query("sort", {"type": "string", "enum": list(SORT_COLUMNS), "default": "created_at"},
+                          "Sort key: `name` sorts case-insensitively; deals without an amount count as the "
+                          "smallest."),
+                    query("order", {"type": "string", "enum": ["asc", "desc"], "default": "desc"}, "Sort order."),
+                    query("stage", {"type": "string", "enum": STAGES}, "Only deals in this stage."),
+                ),
+            ),
+            "post": operation(
+                "create_deal", "Create a deal",
+                "Create a deal and record its creation (and note) in its activity history.",
+                "Deals",
+                {"201": answer("The created deal (or, for a repeated Idempotency-Key, the deal the first request "
+                               "created).", "DealEnvelope",
+                               {"deal": DEAL_EXAMPLE | {"stage": "lead", "probability": None}}, created),
+                 **errors("InvalidBodyOrKey", "Unauthorized", "CrossSite", "KeyReused", "PayloadTooLarge",
+                          "UnsupportedMediaType", "ValidationFailed")},
+                parameters=[ref("IdempotencyKey", "parameters")],
+                body=("DealCreate", {"name": "株式会社A 年間契約", "amount": 1200000, "stage": "lead",
+                                     "company_id": DEAL_EXAMPLE["company_id"], "contact_id": DEAL_EXAMPLE["contact_id"],
+                                     "expected_close_date": "2026-03-31"}),
+            ),
+        },
+        "/api/v1/crm/deals/{id}": {
+            "get": operation(
+                "get_deal", "Get a deal", "Retrieve one deal.", "Deals",
+                {"200": answer("The deal.", "DealEnvelope", one_deal, etag), **errors("Unauthorized", "NotFound")},
+                parameters=[deal],
+            ),
+            "patch": operation(
+                "update_deal", "Update a deal",
+                "Change only the submitted fields; null clears an optional field.", "Deals",
+                {"200": answer("The updated deal.", "DealEnvelope", one_deal, etag), **errors(*write_errors)},
+                parameters=[deal, if_match],
+                body=("DealUpdate", {"name": "株式会社A 年間契約(更新)", "amount": 1500000, "note": "予算確定"}),
+            ),
+            "delete": operation(
+                "delete_deal", "Delete a deal",
+                "Delete softly: the deal then answers 404 everywhere and leaves every list and total, while its "
+                "history stays. A second DELETE answers 404.", "Deals",
+                {"200": answer("Deleted.", "Success", {"success": True}),
+                 **errors("Unauthorized", "CrossSite", "NotFound", "PreconditionFailed")},
+                parameters=[deal, if_match],
+            ),
+        },
+        "/api/v1/crm/deals/{id}/stage": {"post": operation(
+            "change_stage", "Update a deal's stage",
+            "Change only the stage (the board's drag and drop), with an optional lost reason and note.", "Deals",
+            {"200": answer("The moved deal.", "DealEnvelope", one_deal, etag), **errors(*write_errors)},
+            parameters=[deal, if_match],
+            body=("StageChange", {"stage": "proposal"}),
+        )},
+        "/api/v1/crm/deals/{id}/activities": {"get": operation(
+            "list_activities", "List a deal's activities",
+            "The deal's activity history, newest first.", "Deals",
+            {"200": answer("A page of activities.", "ActivityPage", {"activities": [ACTIVITY_EXAMPLE], "total": 5}),
+             **errors("InvalidParameter", "Unauthorized", "NotFound")},
+            parameters=[
+                deal,
+                query("page", whole_number(1, 1), "Page number."),
+                query("limit", whole_number(1, ACTIVITY_LIMIT_DEFAULT),
+                      f"Items per page; above {ACTIVITY_LIMIT_CAP} it is lowered to {ACTIVITY_LIMIT_CAP}."),
+            ],
+        )},
+    }
+
+
+def directory_paths() -> dict[str, Schema]:
+    paths: dict[str, Schema] = {}
+    for kind, plural, title, example, create_example in (
+        ("company", "companies", "Company", COMPANY_EXAMPLE, {"name": "株式会社A", "domain": "example.co.jp"}),
+        ("contact", "contacts", "Contact", CONTACT_EXAMPLE,
+         {"name": "田中 太郎", "email": "tanaka@example.co.jp", "company_id": COMPANY_EXAMPLE["id"]}),
+    ):
+        paths[f"/api/v1/crm/{plural}"] = {
+            "get": operation(
+                f"list_{plural}", f"List {plural}", f"The organization's {plural} by name, a page at a time.",
+                "Directory",
+                {"200": answer(f"A page of {plural}.", f"{title}Page", page_example(example)),
+                 **errors("InvalidParameter", "Unauthorized")},
+                parameters=paged(),
+            ),
+            "post": operation(
+                f"create_{kind}", f"Create a {kind}", f"Create a {kind} in your organization.", "Directory",
+                {"201": answer(f"The created {kind}.", f"{title}Envelope", {kind: example}),
+                 **errors("InvalidJson", "Unauthorized", "CrossSite", "PayloadTooLarge", "UnsupportedMediaType",
+                          "ValidationFailed")},
+                body=(f"{title}Create", create_example),
+            ),
+        }
+        paths[f"/api/v1/crm/{plural}/{{id}}"] = {"get": operation(
+            f"get_{kind}", f"Get a {kind}", f"Retrieve one {kind}.", "Directory",
+            {"200": answer(f"The {kind}.", f"{title}Envelope", {kind: example}), **errors("Unauthorized", "NotFound")},
+            parameters=[path_id(kind, kind)],
+        )}
+    paths["/api/v1/crm/members"] = {"get": operation(
+        "list_members", "List members",
+        "The organization's active users (whom deals can be assigned to) by name, a page at a time.", "Directory",
+        {"200": answer("A page of members.", "MemberPage", page_example(MEMBER_EXAMPLE)),
+         **errors("InvalidParameter", "Unauthorized")},
+        parameters=paged(),
+    )}
+    return paths
+
+
+def document_paths() -> dict[str, Schema]:
+    return {"/api/v1/openapi.json": {"get": operation(
+        "openapi_json", "This document", "The API's contract as OpenAPI 3.1 (no sign-in needed).", "Reference",
+        {"200": {"description": "The OpenAPI document.",
+                 "content": {"application/json": {"schema": {"type": "object", "required": ["openapi", "paths"]}}}},
+         **errors()},
+        security=[],
+    )}}
+
+
+def envelopes() -> dict[str, Schema]:
+    """{"deal": Deal} and its kin: one record under its kind's name."""
+    return {f"{title}Envelope": closed_object({key: ref(title)})
+            for title, key in (("Deal", "deal"), ("Company", "company"), ("Contact", "contact"))}
+
+
+@cache
+def _document(cookie_name: str) -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "CRM deals pipeline API",
+            "version": version("crm-deals"),
+            "description": "Deals, their stages and activity history, and the companies, contacts and members "
+            "they point to. Bodies are JSON; every error has one shape, "
+            "`{\"error\": {\"code\", \"message\", \"fields\"}}`. Every record belongs to one organization: another "
+            "organization's id answers 404 exactly like a missing one.",
+        },
+        "tags": [
+            {"name": "Authentication", "description": "Sessions for API clients and browsers alike."},
+            {"name": "Deals", "description": "Create, update and manage deals, their stages and history."},
+            {"name": "Directory", "description": "Companies, contacts and members: the records deals point to."},
+            {"name": "Reference", "description": "This contract, machine-readable."},
+        ],
+        "security": SIGNED_IN,
+        "paths": auth_paths(cookie_name) | deal_paths() | directory_paths() | document_paths(),
+        "components": {
+            "schemas": schemas() | envelopes(),
+            "parameters": parameters(),
+            "responses": error_responses(),
+            "securitySchemes": {
+                BEARER: {"type": "http", "scheme": "bearer",
+                         "description": "A session token from sign-in, or an API token (`crm_…`, from "
+                         "`flask --app app crm create-token`). Wins over the cookie when both are sent."},
+                COOKIE: {"type": "apiKey", "in": "cookie", "name": cookie_name,
+                         "description": "The session cookie sign-in sets (its name is configurable)."},
+            },
+        },
+    }
+
+
+def openapi_document(cookie_name: str = DEFAULT_COOKIE_NAME) -> dict[str, Any]:
+    """The document for an app whose session cookie has that name (AUTH_COOKIE_NAME); a copy, so that
+    a caller's changes never reach the next request's answer."""
+    return deepcopy(_document(cookie_name))
