@@ -241,11 +241,13 @@ def measure_app(url: str, label: str, variants: dict[str, str], run: Run, args) 
         ensure_rare_deal(base, token)
         deal_ids = sample_deal_ids(base, token)
         for name, query in variants.items():
+            if run.has(name, label):  # kept from an earlier run (--resume)
+                continue
             target = f"{base}/api/v1/crm/deals?{query}"
             run.record(name, label, wrk(target, args, headers=[auth]),
                        single=wrk(target, args, headers=[auth], single=run.single_duration),
                        floor_ms=floor_of_list(url, query))
-        if not args.smoke:
+        if not args.smoke and not run.has("board page", label):
             measure_requests(base, token, deal_ids, label, run, args)
     # in the smoke run too: the floor target needs the bare request's cost
     with serve(["bench.bare_app:app"], env) as base:

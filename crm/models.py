@@ -64,9 +64,11 @@ def _enum_column(enum: type[StrEnum], name: str) -> Enum:
     )
 
 
-# Built differently per database by the migrations (the search indexes of 0003, the NULLS FIRST
-# amount indexes of 0004 on PostgreSQL): comparisons of the models with a schema leave them alone.
-DIALECT_SPECIFIC_OBJECTS = ("deals_fts", "ix_deals_name_trgm", "ix_deals_org_amount", "ix_deals_org_stage_amount")
+# Built differently per database by the migrations (the search indexes of 0003 and 0009, the NULLS
+# FIRST amount indexes of 0004 on PostgreSQL): comparisons of the models with a schema leave them alone.
+DIALECT_SPECIFIC_OBJECTS = (
+    "deals_fts", "ix_deals_name_trgm", "ix_deals_search_cover", "ix_deals_org_amount", "ix_deals_org_stage_amount",
+)
 
 
 def is_dialect_specific(name: str | None) -> bool:
