@@ -494,7 +494,9 @@ def targets(rows: dict[str, Row], labels: list[str]) -> list[str]:
         lines.append(f"| {name} | {value:.2f} ({'≤' if at_most else '≥'} {limit}) | {'yes' if met else '**no**'} |")
 
     def load(row: str, label: str) -> Load | None:
-        return rows[row].results.get(label) if row in rows else None
+        """The figures, if any request was answered at all (no answer is no figure, not a zero)."""
+        found = rows[row].results.get(label) if row in rows else None
+        return found if found and found.requests_per_second else None
 
     for database in sorted({label.split()[0] for label in labels}):
         sized = [label for label in labels if label.startswith(database)]
@@ -511,7 +513,8 @@ def targets(rows: dict[str, Row], labels: list[str]) -> list[str]:
             # per request, so one client each: under load the p50 would mostly be queueing
             bare_single = rows[BARE].single_ms.get(label) if bare else None
             for name, row in rows.items():
-                if name in LIST_VARIANTS and bare_single and label in row.floor_ms and label in row.single_ms:
+                if name in LIST_VARIANTS and bare_single and load(name, label) and label in row.floor_ms \
+                        and row.single_ms.get(label):
                     check(f"{label}: {name}, 1-client p50 / (floor + bare Flask 1-client p50)",
                           row.single_ms[label] / (row.floor_ms[label] + bare_single), 2, True)
             for name, share in [("GET deal", 0.33), ("list default", 0.20), ("stage change", 0.12)]:
@@ -534,6 +537,8 @@ def cell(row: Row, label: str) -> str:
     load = row.results.get(label)
     if load is None:
         return ""
+    if not load.requests_per_second:
+        return "no answer within the run"
     text = f"{load.requests_per_second:,.0f}/s, {load.p50_ms:.1f} / {load.p99_ms:.1f}"
     extras = ([f"1 client {row.single_ms[label]:.2f}"] if label in row.single_ms else []) + (
         [f"floor {row.floor_ms[label]:.2f}"] if label in row.floor_ms else [])
