@@ -126,11 +126,16 @@ def main() -> None:
     parser.add_argument("--out", default=str(ROOT / "docs" / "performance.md"))
     parser.add_argument("--postgres", default=os.environ.get("BENCH_DATABASE_URL"))
     parser.add_argument("--postgres-sizes", help="sizes to measure on PostgreSQL (default: --sizes)")
+    parser.add_argument("--soak", type=int, metavar="SECONDS",
+                        help="only a long mixed load on the 100k SQLite set, printing worker memory every 30 s")
     parser.add_argument("--resume", action="store_true",
                         help="keep the figures of bench/.data/results-latest.json and measure only what it lacks")
     parser.add_argument("--report-from", metavar="FILE",
                         help="write the report from saved results (bench/.data/results-latest.json); measure nothing")
     args = parser.parse_args()
+    if args.soak:
+        soak(args.soak)
+        return
     if args.report_from:
         write_report(Path(args.out), Run.load(Path(args.report_from)))
         return
@@ -254,6 +259,32 @@ def measure_app(url: str, label: str, variants: dict[str, str], run: Run, args) 
         run.record(BARE, label, wrk(base + "/", args), single=wrk(base + "/", args, single=run.single_duration))
 
 
+def soak(seconds: int) -> None:
+    """Lists, reads and stage changes at once for a long time; worker memory should level off."""
+    url = prepare(100_000, "sqlite", None)
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench"}
+    token = subprocess.run(
+        [PYTHON, "-m", "flask", "--app", "app", "crm", "create-token", "--email", "demo@example.com"],
+        cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+    ).stdout.strip()
+    auth = ["-H", f"Authorization: Bearer {token}"]
+    pids: list[int] = []
+    with serve(["app:app"], env, pids=pids) as base:
+        deal_ids = sample_deal_ids(base, token)
+        loads = [
+            ["-c3", f"{base}/api/v1/crm/deals?sort=updated_at"],
+            ["-c2", f"{base}/api/v1/crm/deals/{deal_ids[0]}/activities"],
+            ["-c3", "-s", str(write_script("stage", deal_ids)), base],
+        ]
+        drivers = [subprocess.Popen(["wrk", "-t1", f"-d{seconds}s", "--timeout", "10s", *auth, *load],
+                                    stdout=subprocess.DEVNULL) for load in loads]
+        print("| minute | worker RSS (MB, mean of the workers) |\n| --- | --- |")
+        started = time.monotonic()
+        while any(driver.poll() is None for driver in drivers):
+            print(f"| {(time.monotonic() - started) / 60:.1f} | {worker_rss_mb(pids[0]):.1f} |", flush=True)
+            time.sleep(30)
+
+
 def measure_requests(base: str, token: str, deal_ids: list[str], label: str, run: Run, args) -> None:
     """The single-deal reads, the writes and the board page."""
     auth = f"Authorization: Bearer {token}"
@@ -297,8 +328,9 @@ def stop(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def serve(app_spec: list[str], env: dict, memory: tuple[dict, str] | None = None):
-    """The app under gunicorn; with `memory` (samples, label), its workers' RSS before and after the load."""
+def serve(app_spec: list[str], env: dict, memory: tuple[dict, str] | None = None, pids: list[int] | None = None):
+    """The app under gunicorn; with `memory` (samples, label), its workers' RSS before and after the
+    load; `pids` receives the master's pid, for sampling in between."""
     port = free_port()
     process = subprocess.Popen(
         [PYTHON, "-m", "gunicorn", "-c", "python:crm.gunicorn_config", *app_spec],
@@ -307,6 +339,8 @@ def serve(app_spec: list[str], env: dict, memory: tuple[dict, str] | None = None
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(base + "/login" if app_spec == ["app:app"] else base + "/")
+        if pids is not None:
+            pids.append(process.pid)
         before = worker_rss_mb(process.pid)
         yield base
         if memory:
