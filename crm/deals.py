@@ -98,13 +98,15 @@ def list_deals(organization_id: str, query: DealQuery, *, with_relations: bool =
     """Answer one page of the organization's live deals and how many match in all: Deal objects
     with company, contact and assignee loaded in the same query when a page shows them, otherwise
     read-only rows with the same attributes."""
+    broad = False
     if query.search:
         # Counted through the search index: only the matches are read.
         matching = matching_deals(organization_id, search=query.search, stage=query.stage)
         total = db.session.scalar(select(func.count()).select_from(matching.subquery()))
+        broad = _is_broad(total, counted_deals(organization_id, query.stage), query.window)
     else:
         total = counted_deals(organization_id, query.stage)
-    listed = page_query(organization_id, query)
+    listed = page_query(organization_id, query, broad_search=broad)
     if with_relations:
         items = list(db.session.scalars(listed.options(*RELATIONS)).unique())
     else:
@@ -114,8 +116,15 @@ def list_deals(organization_id: str, query: DealQuery, *, with_relations: bool =
     return Page(items, total, query.window.limit, query.window.offset)
 
 
-def page_query(organization_id: str, query: DealQuery) -> Select:
-    """The SELECT of one page of a list: filtered, ordered with id as the tie-breaker, windowed."""
+def _is_broad(matches: int, candidates: int, window: Window) -> bool:
+    """Whether a search matches so many deals that walking the sort order until the page is full
+    reads fewer rows (about (offset + limit) * candidates / matches) than sorting every match."""
+    return matches * matches > (window.offset + window.limit) * candidates
+
+
+def page_query(organization_id: str, query: DealQuery, *, broad_search: bool = False) -> Select:
+    """The SELECT of one page of a list: filtered, ordered with id as the tie-breaker, windowed.
+    broad_search: the search matches many deals (see _is_broad), which the planner cannot know."""
     key = SORT_COLUMNS[query.sort]
     if query.order == "asc":
         ordering = [key.asc(), Deal.id.asc()]
@@ -125,7 +134,7 @@ def page_query(organization_id: str, query: DealQuery) -> Select:
         # Missing amounts count as the smallest on both databases (SQLite's own rule; PostgreSQL's
         # amount indexes are built NULLS FIRST to match), so paging is identical everywhere.
         ordering[0] = ordering[0].nulls_first() if query.order == "asc" else ordering[0].nulls_last()
-    matching = matching_deals(organization_id, search=query.search, stage=query.stage)
+    matching = matching_deals(organization_id, search=query.search, stage=query.stage, broad_search=broad_search)
     return matching.order_by(*ordering).limit(query.window.limit).offset(query.window.offset)
 
 
@@ -219,14 +228,15 @@ def counted_deals(organization_id: str, stage: Stage | None = None) -> int:
 
 
 def matching_deals(
-    organization_id: str, *, search: str | None = None, stage: Stage | None = None, assignee: str | None = None
+    organization_id: str, *, search: str | None = None, stage: Stage | None = None, assignee: str | None = None,
+    broad_search: bool = False,
 ) -> Select:
     """The organization's live deals narrowed by name search, stage and assignee (UNASSIGNED for none)."""
     matching = select(Deal).where(Deal.organization_id == organization_id, Deal.deleted_at.is_(None))
     if stage:
         matching = matching.where(Deal.stage == stage)
     if search:
-        matching = matching.where(deal_name_contains(search))
+        matching = matching.where(deal_name_contains(search, broad=broad_search))
     if assignee == UNASSIGNED:
         matching = matching.where(Deal.assigned_member_id.is_(None))
     elif assignee:

@@ -18,14 +18,20 @@ TRIGRAM = 3
 _FTS_MATCHES = text("SELECT rowid FROM deals_fts WHERE deals_fts MATCH :fts_phrase").columns(column("rowid"))
 
 
-def deal_name_contains(term: str) -> ColumnElement[bool]:
-    """A condition on Deal: its name contains term, case-insensitively, in any script."""
+def deal_name_contains(term: str, *, broad: bool = False) -> ColumnElement[bool]:
+    """A condition on Deal: its name contains term, case-insensitively, in any script.
+
+    broad: the term matches a large share of the deals. SQLite's planner cannot tell how many rows
+    a full-text match yields, and by default looks up every match and sorts them all; for a broad
+    term, reading the list's sort index and keeping the matches fills a page much sooner. "+ 0"
+    keeps SQLite from using search_key's index for the membership test, which makes it do that."""
     like = Deal.name_norm.like(contains_pattern(term), escape="\\")
     folded = fold(term)
     if len(folded) < TRIGRAM or db.session.get_bind().dialect.name != "sqlite":
         return like
     phrase = '"' + folded.replace('"', '""') + '"'
-    return and_(Deal.search_key.in_(_FTS_MATCHES.bindparams(fts_phrase=phrase)), like)
+    key = Deal.search_key + 0 if broad else Deal.search_key
+    return and_(key.in_(_FTS_MATCHES.bindparams(fts_phrase=phrase)), like)
 
 
 @contextmanager

@@ -67,6 +67,23 @@ def test_search_for_a_rare_term_starts_from_the_trigram_index(app, stage):
             assert "ix_deals_name_trgm" in plan, plan
 
 
+def test_a_broad_search_walks_the_sort_index_instead_of_sorting_every_match(app):
+    with app.app_context():
+        owner = make_organization_with_deals(1)
+        insert_deals(owner.organization_id, [f"Annual plan {index}" for index in range(3000)] + ["Pilot"])
+        db.session.execute(text("ANALYZE"))
+        query = deals.DealQuery.from_params(Params({"search": ["annual plan"]}))
+        select_page = deals.page_query(owner.organization_id, query, broad_search=True)
+        compiled = select_page.compile(db.engine, compile_kwargs={"literal_binds": True})
+        if db.engine.dialect.name == "sqlite":
+            plan = "\n".join(row[-1] for row in db.session.execute(text(f"EXPLAIN QUERY PLAN {compiled}")).all())
+        else:
+            plan = "\n".join(row[0] for row in db.session.execute(text(f"EXPLAIN {compiled}")).all())
+
+    assert "ix_deals_org_created" in plan, plan
+    assert not sorts_rows(plan), plan
+
+
 def test_a_searchs_total_counts_its_matches_from_an_index_alone_on_sqlite(app):
     with app.app_context():
         if db.engine.dialect.name != "sqlite":

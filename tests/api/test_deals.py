@@ -217,6 +217,26 @@ def test_search_and_stage_combine(api, make_deal):
     assert body["total"] == 1
 
 
+@pytest.mark.parametrize(("sort", "order"), [("created_at", "desc"), ("name", "asc"), ("amount", "desc")])
+def test_a_search_most_deals_match_pages_like_one_few_match(api, make_deal, sort, order):
+    """A broad term is listed by another plan (walking the sort order); the answer must not differ."""
+    for number in range(24):
+        make_deal(name=f"Annual plan {number:02d}", amount=number * 10 if number % 3 else None)
+    for number in range(4):
+        make_deal(name=f"Pilot {number}", amount=number)
+    everything = api.get(DEALS, query_string={"sort": sort, "order": order, "limit": 100}).get_json()["items"]
+    expected = [item["name"] for item in everything if "annual" in item["name"].lower()]
+
+    pages = [
+        api.get(DEALS, query_string={"search": "annual plan", "sort": sort, "order": order, "limit": 5, "offset": offset})
+        .get_json()
+        for offset in range(0, 25, 5)
+    ]
+
+    assert {page["total"] for page in pages} == {24}
+    assert [item["name"] for page in pages for item in page["items"]] == expected
+
+
 def test_patch_changes_only_the_sent_fields(api, make_deal):
     deal = make_deal(name="Original", amount=100, probability=30, expected_close_date="2026-03-31")
 
