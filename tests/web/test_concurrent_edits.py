@@ -14,6 +14,16 @@ def card_of(document, deal_id: str):
     return document.by_id(f"deal-{deal_id}")
 
 
+def move_from_the_board(web, deal_id: str, version: str):
+    """What the card's move form sends when its deal is moved to Proposal."""
+    return web.post(
+        f"/deals/{deal_id}/stage",
+        {"stage": "proposal", "from_stage": "lead", "lost_reason": "", "version": version},
+        htmx=True,
+        current_url="/",
+    )
+
+
 def test_saving_an_edit_form_after_someone_else_changed_the_deal_answers_409_and_keeps_both(web, make_deal):
     deal = make_deal(name="Original", amount=100)
     state = form_state(page_of(web.get(f"/deals/{deal['id']}/edit")).by_id("deal-form"))
@@ -56,12 +66,7 @@ def test_a_board_move_of_a_card_that_changed_meanwhile_is_refused_with_409_and_t
     version = card.one("input", name="version").attrs["value"]
     someone_else_renames(web, deal["id"])
 
-    response = web.post(
-        f"/deals/{deal['id']}/stage",
-        {"stage": "proposal", "from_stage": "lead", "lost_reason": "", "version": version},
-        htmx=True,
-        current_url="/",
-    )
+    response = move_from_the_board(web, deal["id"], version)
 
     assert response.status_code == 409
     assert "Someone else changed this deal" in response.get_data(as_text=True)
@@ -73,12 +78,7 @@ def test_a_board_move_with_the_cards_current_version_goes_through(web, make_deal
     document = page_of(web.get("/"))
     version = card_of(document, deal["id"]).one("input", name="version").attrs["value"]
 
-    response = web.post(
-        f"/deals/{deal['id']}/stage",
-        {"stage": "proposal", "from_stage": "lead", "lost_reason": "", "version": version},
-        htmx=True,
-        current_url="/",
-    )
+    response = move_from_the_board(web, deal["id"], version)
 
     assert response.status_code == 200
     assert api_deal(web.api, deal["id"])["stage"] == "proposal"
