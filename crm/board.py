@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import joinedload
 
 from . import totals
-from .deals import UNASSIGNED, matching_deals
+from .deals import UNASSIGNED, is_broad_search, matching_deals
 from .errors import BadParameter
 from .extensions import db
 from .ids import is_id_of
@@ -36,8 +36,10 @@ class BoardFilter:
     def is_empty(self) -> bool:
         return not self.search and not self.assignee
 
-    def narrow(self, organization_id: str, stage: Stage | None = None):
-        return matching_deals(organization_id, search=self.search, stage=stage, assignee=self.assignee)
+    def narrow(self, organization_id: str, stage: Stage | None = None, broad_search: bool = False):
+        return matching_deals(
+            organization_id, search=self.search, stage=stage, assignee=self.assignee, broad_search=broad_search
+        )
 
 
 @dataclass
@@ -60,9 +62,10 @@ def columns(organization_id: str, board_filter: BoardFilter, stages: list[Stage]
     wanted = stages or list(Stage)
     by_stage = {stage: Column(stage) for stage in wanted}
     _add_totals(organization_id, board_filter, by_stage)
+    sizes = _stage_sizes(organization_id, board_filter, wanted)
     for column in by_stage.values():
         if column.count:
-            column.cards = _cards(organization_id, board_filter, column.stage, 0)
+            column.cards = _cards(organization_id, board_filter, column, sizes)
     return [by_stage[stage] for stage in wanted]
 
 
@@ -70,7 +73,7 @@ def more_cards(organization_id: str, board_filter: BoardFilter, stage: Stage, of
     """The next page of a column's cards (its totals too, so the caller knows whether more remain)."""
     column = Column(stage, offset=offset)
     _add_totals(organization_id, board_filter, {stage: column})
-    column.cards = _cards(organization_id, board_filter, stage, offset)
+    column.cards = _cards(organization_id, board_filter, column, _stage_sizes(organization_id, board_filter, [stage]))
     return column
 
 
@@ -88,13 +91,27 @@ def _add_totals(organization_id: str, board_filter: BoardFilter, by_stage: dict[
             column.totals.append(total)
 
 
-def _cards(organization_id: str, board_filter: BoardFilter, stage: Stage, offset: int) -> list[Deal]:
-    """A column's cards, most recently changed first, with company and assignee loaded in the same query."""
+def _stage_sizes(organization_id: str, board_filter: BoardFilter, stages: list[Stage]) -> dict[Stage, int]:
+    """How many deals each stage has in all, when a search needs it to pick its plan (else nothing)."""
+    if not board_filter.search:
+        return {}
+    sizes = dict.fromkeys(stages, 0)
+    for total in totals.stage_totals(organization_id, stages):
+        sizes[total.stage] += total.count
+    return sizes
+
+
+def _cards(organization_id: str, board_filter: BoardFilter, column: Column, sizes: dict[Stage, int]) -> list[Deal]:
+    """A column's next cards, most recently changed first, with company and assignee loaded in the
+    same query. A search that matches much of the stage walks the stage's order (see
+    deals.is_broad_search); sizes holds each stage's deal count for that choice."""
+    rows_wanted = column.offset + CARDS_PER_PAGE
+    broad = bool(sizes) and is_broad_search(column.count, sizes[column.stage], rows_wanted)
     query = (
-        board_filter.narrow(organization_id, stage)
+        board_filter.narrow(organization_id, column.stage, broad_search=broad)
         .options(joinedload(Deal.company), joinedload(Deal.assignee))
         .order_by(Deal.updated_at.desc(), Deal.id.desc())
         .limit(CARDS_PER_PAGE)
-        .offset(offset)
+        .offset(column.offset)
     )
     return list(db.session.scalars(query).unique())

@@ -103,7 +103,7 @@ def list_deals(organization_id: str, query: DealQuery, *, with_relations: bool =
         # Counted through the search index: only the matches are read.
         matching = matching_deals(organization_id, search=query.search, stage=query.stage)
         total = db.session.scalar(select(func.count()).select_from(matching.subquery()))
-        broad = _is_broad(total, counted_deals(organization_id, query.stage), query.window)
+        broad = is_broad_search(total, counted_deals(organization_id, query.stage), query.window.end)
     else:
         total = counted_deals(organization_id, query.stage)
     listed = page_query(organization_id, query, broad_search=broad)
@@ -116,15 +116,16 @@ def list_deals(organization_id: str, query: DealQuery, *, with_relations: bool =
     return Page(items, total, query.window.limit, query.window.offset)
 
 
-def _is_broad(matches: int, candidates: int, window: Window) -> bool:
-    """Whether a search matches so many deals that walking the sort order until the page is full
-    reads fewer rows (about (offset + limit) * candidates / matches) than sorting every match."""
-    return matches * matches > (window.offset + window.limit) * candidates
+def is_broad_search(matches: int, candidates: int, rows_wanted: int) -> bool:
+    """Whether a search matches so many of the candidate deals that walking the sort order until
+    rows_wanted (offset + limit) are found reads fewer rows (about rows_wanted * candidates /
+    matches) than looking up and sorting every match."""
+    return matches * matches > rows_wanted * candidates
 
 
 def page_query(organization_id: str, query: DealQuery, *, broad_search: bool = False) -> Select:
     """The SELECT of one page of a list: filtered, ordered with id as the tie-breaker, windowed.
-    broad_search: the search matches many deals (see _is_broad), which the planner cannot know."""
+    broad_search: the search matches many deals (see is_broad_search), which the planner cannot know."""
     key = SORT_COLUMNS[query.sort]
     if query.order == "asc":
         ordering = [key.asc(), Deal.id.asc()]

@@ -63,6 +63,11 @@ class Window:
     limit: int
     offset: int
 
+    @property
+    def end(self) -> int:
+        """How many rows from the start the window reaches."""
+        return self.offset + self.limit
+
     @classmethod
     def from_params(cls, params: Params, *, default_limit: int = 50, max_limit: int = 200) -> "Window":
         return cls(

@@ -367,3 +367,20 @@ def test_recent_activity_of_an_empty_organization_says_so(web):
 
     assert response.status_code == 200
     assert "Nothing has happened yet." in page_of(response).text
+
+
+def test_a_search_most_of_a_column_matches_shows_the_same_cards_in_the_same_order(web, make_deal):
+    """A broad term is listed by walking the column's order (another plan): the cards must not differ."""
+    made = [make_deal(name=f"Annual plan {number:02d}")["name"] for number in range(30)]
+    make_deal(name="Pilot one")
+    make_deal(name="Pilot two")
+
+    document = board(web, "?search=annual")
+    lead = column(document, "lead")
+    first = card_names(lead)
+    more = lead.one("li", cls="show-more").one("a")
+    rest = card_names(page_of(web.get(more.attrs["href"], htmx=True)))
+
+    assert column_count(document, "lead") == 30
+    assert first == list(reversed(made))[:20]  # most recently changed first
+    assert rest == list(reversed(made))[20:]
