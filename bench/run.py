@@ -439,15 +439,16 @@ def _errors(output: str) -> int:
 
 
 def floor_of_list(url: str, query: str) -> float:
-    """The same SQL the list runs (page and total), timed directly from Python: median ms per request."""
+    """The SQL the list runs (page and total), recorded from one real call of the domain and then
+    replayed on the raw DB-API cursor: median ms per request."""
     from urllib.parse import parse_qs
 
     env_before = os.environ.get("DATABASE_URL")
     os.environ["DATABASE_URL"] = url
     try:
-        from sqlalchemy import select
+        from sqlalchemy import event, select
 
-        from crm import create_app, deals, totals
+        from crm import create_app, deals
         from crm.extensions import db
         from crm.listing import Params
         from crm.models import User
@@ -455,21 +456,23 @@ def floor_of_list(url: str, query: str) -> float:
         app = create_app()
         with app.app_context():
             owner = db.session.scalar(select(User).where(User.email == "demo@example.com"))
-            deal_query = deals.DealQuery.from_params(Params(parse_qs(query)))
-            statements = [deals.page_query(owner.organization_id, deal_query)]
-            if deal_query.search:
-                matching = deals.matching_deals(owner.organization_id, search=deal_query.search, stage=deal_query.stage)
-                statements.append(select(db.func.count()).select_from(matching.subquery()))
-            else:
-                statements.append(totals.counted_query(owner.organization_id, deal_query.stage))
-            sqls = [str(statement.compile(db.engine, compile_kwargs={"literal_binds": True})) for statement in statements]
+            recorded = []
+
+            def record(_connection, _cursor, statement, parameters, _context, _executemany):
+                recorded.append((statement, parameters))
+
+            event.listen(db.engine, "before_cursor_execute", record)
+            deals.list_deals(owner.organization_id, deals.DealQuery.from_params(Params(parse_qs(query))))
+            event.remove(db.engine, "before_cursor_execute", record)
+            db.session.rollback()
+            statements = [(sql, parameters) for sql, parameters in recorded if sql.lstrip().upper().startswith("SELECT")]
             connection = db.engine.raw_connection()
             cursor = connection.cursor()
             timings = []
             for _ in range(200):
                 started = time.perf_counter()
-                for sql in sqls:
-                    cursor.execute(sql)
+                for sql, parameters in statements:
+                    cursor.execute(sql, parameters)
                     cursor.fetchall()
                 timings.append(time.perf_counter() - started)
             connection.close()
