@@ -6,6 +6,8 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import DeclarativeBase
 
 
@@ -21,3 +23,8 @@ login_manager = LoginManager()
 compress = Compress()
 # No default limits: only the routes that say so are limited (see crm/throttle.py).
 limiter = Limiter(key_func=get_remote_address)
+
+
+def insert_or_merge(model):
+    """An INSERT that can say what to do ON CONFLICT: each database has its own construct."""
+    return (sqlite_insert if db.session.get_bind().dialect.name == "sqlite" else postgresql_insert)(model)

@@ -8,11 +8,9 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .errors import DomainError
-from .extensions import db
+from .extensions import db, insert_or_merge
 from .models import IdempotencyKey
 from .types import now_utc
 
@@ -43,9 +41,8 @@ def claim(user_id: str, key: str, body: Mapping[str, Any], deal_id: str) -> str 
         delete(IdempotencyKey).where(IdempotencyKey.user_id == user_id, IdempotencyKey.created_at < now - KEPT_FOR)
     )
     fingerprint = _fingerprint(body)
-    dialect_insert = sqlite_insert if db.session.get_bind().dialect.name == "sqlite" else postgresql_insert
     claimed = db.session.execute(
-        dialect_insert(IdempotencyKey)
+        insert_or_merge(IdempotencyKey)
         .values(user_id=user_id, key=key, request_hash=fingerprint, deal_id=deal_id, created_at=now)
         .on_conflict_do_nothing()
         .returning(IdempotencyKey.key)

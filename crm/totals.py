@@ -10,12 +10,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import BigInteger, Select, delete, func, insert, select, type_coerce
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DataError, IntegrityError
 
 from .errors import ValidationFailed
-from .extensions import db
+from .extensions import db, insert_or_merge
 from .models import Deal, DealStageTotal, Stage
 from .types import MONEY_PLACES, hundredths
 
@@ -135,8 +133,7 @@ def recount(organization_id: str) -> None:
 
 def _add(organization_id: str, stage: Stage, currency: str, delta: list[int]) -> None:
     deal_count, priced_count, amount_sum, weighted_sum = delta
-    dialect_insert = sqlite_insert if db.session.get_bind().dialect.name == "sqlite" else postgresql_insert
-    upsert = dialect_insert(DealStageTotal).values(
+    upsert = insert_or_merge(DealStageTotal).values(
         organization_id=organization_id,
         stage=stage,
         currency=currency,
