@@ -29,6 +29,13 @@ class StaleVersion(DomainError):
         self.current = current
 
 
+class KeyReused(DomainError):
+    """An Idempotency-Key sent again with another request body."""
+
+    def __init__(self):
+        super().__init__("This Idempotency-Key was already used for a different request; use a new key.")
+
+
 class BadParameter(DomainError):
     """A query parameter has a value the listing cannot use."""
 

@@ -9,20 +9,13 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from .errors import DomainError
+from .errors import KeyReused
 from .extensions import db, insert_or_merge
 from .models import IdempotencyKey
 from .types import now_utc
 
 KEPT_FOR = timedelta(hours=24)
 MAX_KEY_LENGTH = 255
-
-
-class KeyReused(DomainError):
-    """The key was used before for a request with another body."""
-
-    def __init__(self):
-        super().__init__("This Idempotency-Key was already used for a different request; use a new key.")
 
 
 def is_valid_key(key: str) -> bool:

@@ -3,8 +3,15 @@
 from flask import jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from ..errors import BadParameter, DomainError, InvalidCredentials, NotFound, StaleVersion, ValidationFailed
-from ..idempotency import KeyReused
+from ..errors import (
+    BadParameter,
+    DomainError,
+    InvalidCredentials,
+    KeyReused,
+    NotFound,
+    StaleVersion,
+    ValidationFailed,
+)
 
 
 class ApiError(Exception):
