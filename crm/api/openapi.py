@@ -19,9 +19,11 @@ from ..deals import (
     STAGE_CHANGE_PARSERS,
     STAGES,
 )
+from ..errors import InvalidCredentials, KeyReused, NotFound, StaleVersion
 from ..ids import PREFIXES
 from ..listing import MAX_SEARCH_LENGTH
 from ..models import ActivityType
+from ..throttle import TOO_MANY
 from ..validation import MAX_AMOUNT
 
 Schema = dict[str, Any]
@@ -425,22 +427,19 @@ ERROR_EXAMPLES = {
                                       {"Idempotency-Key": "must be 1 to 255 printable ASCII characters."}),
     "InvalidParameter": error_example("invalid_parameter", "Query parameter 'limit' must be a whole number of at "
                                       "least 1.", {"limit": "must be a whole number of at least 1."}),
-    "InvalidCredentials": error_example("invalid_credentials", "Invalid email or password."),
+    "InvalidCredentials": error_example("invalid_credentials", str(InvalidCredentials())),
     "Unauthorized": error_example("unauthorized", "Sign in first: send the session cookie or an Authorization: "
                                   "Bearer token."),
     "CrossSite": error_example("cross_site_request", "Requests from other sites cannot use the session cookie."),
-    "NotFound": error_example("not_found", "No such deal."),
-    "KeyReused": error_example("idempotency_key_reused", "This Idempotency-Key was already used for a different "
-                               "request; use a new key."),
-    "PreconditionFailed": error_example("precondition_failed", "The deal has changed since you read it. Read it "
-                                        "again, then reapply your change."),
+    "NotFound": error_example("not_found", str(NotFound("deal"))),
+    "KeyReused": error_example("idempotency_key_reused", str(KeyReused())),
+    "PreconditionFailed": error_example("precondition_failed", str(StaleVersion(""))),
     "PayloadTooLarge": error_example("payload_too_large", "The body is too large."),
     "UnsupportedMediaType": error_example("unsupported_media_type", "Send the body as JSON with Content-Type: "
                                           "application/json."),
     "ValidationFailed": error_example("validation_failed", "Invalid fields: name, probability.",
                                       {"name": "is required.", "probability": "must be a whole number from 0 to 100."}),
-    "TooManyRequests": error_example("too_many_requests", "Too many failed sign-in attempts. Wait a few minutes, "
-                                     "then try again."),
+    "TooManyRequests": error_example("too_many_requests", TOO_MANY),
     "InternalError": error_example("internal_error", "Something went wrong on our side; nothing was saved."),
 }
 
