@@ -18,6 +18,9 @@ from .models import Deal, DealStageTotal, Stage
 from .types import MONEY_PLACES, hundredths
 
 PERCENT_PLACES = 2  # the weighted sum is in hundredths times percent
+# A deal's share in SQL, as Share.of computes it in Python: the stored hundredths, and times probability.
+_AMOUNT = type_coerce(Deal.amount, BigInteger)
+_WEIGHTED = _AMOUNT * Deal.probability
 
 
 @dataclass(frozen=True)
@@ -96,11 +99,8 @@ def stage_totals(organization_id: str, stages: list[Stage]) -> list[StageTotal]:
 
 def summed_totals(matching: Select) -> list[StageTotal]:
     """The totals of the deals a query selects, summed from the rows (for a filtered board)."""
-    raw_amount = type_coerce(Deal.amount, BigInteger)
     query = (
-        matching.with_only_columns(
-            Deal.stage, Deal.currency, func.count(), func.sum(raw_amount), func.sum(raw_amount * Deal.probability)
-        )
+        matching.with_only_columns(Deal.stage, Deal.currency, func.count(), func.sum(_AMOUNT), func.sum(_WEIGHTED))
         .group_by(Deal.stage, Deal.currency)
         .order_by(Deal.stage, Deal.currency)
     )
@@ -113,7 +113,6 @@ def summed_totals(matching: Select) -> list[StageTotal]:
 def recount(organization_id: str) -> None:
     """Set the organization's totals from its rows."""
     db.session.execute(delete(DealStageTotal).where(DealStageTotal.organization_id == organization_id))
-    raw_amount = type_coerce(Deal.amount, BigInteger)
     sums = (
         select(
             Deal.organization_id,
@@ -121,8 +120,8 @@ def recount(organization_id: str) -> None:
             Deal.currency,
             func.count(),
             func.count(Deal.amount),
-            func.coalesce(func.sum(raw_amount), 0),
-            func.coalesce(func.sum(raw_amount * Deal.probability), 0),
+            func.coalesce(func.sum(_AMOUNT), 0),
+            func.coalesce(func.sum(_WEIGHTED), 0),
         )
         .where(Deal.organization_id == organization_id, Deal.deleted_at.is_(None))
         .group_by(Deal.organization_id, Deal.stage, Deal.currency)
