@@ -11,6 +11,7 @@ from .extensions import db
 from .ids import is_id_of
 from .listing import Params
 from .models import Deal, Stage
+from .search import looks_up_matches
 from .totals import StageTotal
 
 CARDS_PER_PAGE = 20
@@ -93,7 +94,7 @@ def _add_totals(organization_id: str, board_filter: BoardFilter, by_stage: dict[
 
 def _stage_sizes(organization_id: str, board_filter: BoardFilter, stages: list[Stage]) -> dict[Stage, int]:
     """How many deals each stage has in all, when a search needs it to pick its plan (else nothing)."""
-    if not board_filter.search:
+    if not board_filter.search or not looks_up_matches(board_filter.search):
         return {}
     sizes = dict.fromkeys(stages, 0)
     for total in totals.stage_totals(organization_id, stages):

@@ -23,7 +23,7 @@ from .extensions import db
 from .ids import is_id_of, new_id
 from .listing import Page, Params, Window
 from .models import Activity, ActivityType, Company, Contact, Deal, Stage, User
-from .search import deal_name_contains
+from .search import deal_name_contains, looks_up_matches
 from .text import fold
 from .types import now_utc
 
@@ -103,7 +103,9 @@ def list_deals(organization_id: str, query: DealQuery, *, with_relations: bool =
         # Counted through the search index: only the matches are read.
         matching = matching_deals(organization_id, search=query.search, stage=query.stage)
         total = db.session.scalar(select(func.count()).select_from(matching.subquery()))
-        broad = is_broad_search(total, counted_deals(organization_id, query.stage), query.window.end)
+        broad = looks_up_matches(query.search) and is_broad_search(
+            total, counted_deals(organization_id, query.stage), query.window.end
+        )
     else:
         total = counted_deals(organization_id, query.stage)
     listed = page_query(organization_id, query, broad_search=broad)

@@ -26,12 +26,18 @@ def deal_name_contains(term: str, *, broad: bool = False) -> ColumnElement[bool]
     term, reading the list's sort index and keeping the matches fills a page much sooner. "+ 0"
     keeps SQLite from using search_key's index for the membership test, which makes it do that."""
     like = Deal.name_norm.like(contains_pattern(term), escape="\\")
-    folded = fold(term)
-    if len(folded) < TRIGRAM or db.session.get_bind().dialect.name != "sqlite":
+    if not looks_up_matches(term):
         return like
-    phrase = '"' + folded.replace('"', '""') + '"'
+    phrase = '"' + fold(term).replace('"', '""') + '"'
     key = Deal.search_key + 0 if broad else Deal.search_key
     return and_(key.in_(_FTS_MATCHES.bindparams(fts_phrase=phrase)), like)
+
+
+def looks_up_matches(term: str) -> bool:
+    """Whether the term's matches come from SQLite's full-text index, whose yield its planner cannot
+    estimate (so that `broad` matters). PostgreSQL estimates trigram matches itself; a term shorter
+    than a trigram is a LIKE either way."""
+    return len(fold(term)) >= TRIGRAM and db.session.get_bind().dialect.name == "sqlite"
 
 
 @contextmanager
