@@ -101,17 +101,8 @@ def update(deal_id: str):
     """Save the edit form."""
     try:
         deal = deals.update_deal(current_user, deal_id, deals.fields_from_form(request.form), form_version())
-    except ValidationFailed as error:
+    except (ValidationFailed, StaleVersion) as error:
         return _form_again(deals.get_deal(current_user.organization_id, deal_id, with_relations=True), error)
-    except StaleVersion as error:
-        # The form again with what was typed, now based on the current version: saving it once
-        # more is a deliberate overwrite.
-        current = deals.get_deal(current_user.organization_id, deal_id, with_relations=True)
-        return page_or_fragment(
-            "deals/form.html", "partials/deal_form.html", status=409, deal=current,
-            values=request.form.to_dict() | {"version": error.current}, errors={}, changed_meanwhile=True,
-            **_choices(current),
-        )
     flash(f"Saved “{deal.name}”.", "success")
     return redirect_to("deal_pages.show", deal_id=deal.id)
 
@@ -136,11 +127,17 @@ def delete(deal_id: str):
     return redirect_to("board.index")
 
 
-def _form_again(deal, error: ValidationFailed):
-    """The same form with what was typed and a message beside each bad field (422)."""
+def _form_again(deal, error: ValidationFailed | StaleVersion):
+    """The same form with what was typed: a message beside each bad field (422), or, when someone
+    else changed the deal meanwhile, a notice and the form now based on the current version (409),
+    so that saving it once more is a deliberate overwrite."""
+    values = request.form.to_dict()
+    stale = isinstance(error, StaleVersion)
+    if stale:
+        values["version"] = error.current
     return page_or_fragment(
-        "deals/form.html", "partials/deal_form.html", status=422,
-        deal=deal, values=request.form.to_dict(), errors=error.fields, **_choices(deal),
+        "deals/form.html", "partials/deal_form.html", status=409 if stale else 422, deal=deal, values=values,
+        errors={} if stale else error.fields, changed_meanwhile=stale, **_choices(deal),
     )
 
 
