@@ -84,12 +84,14 @@ def backup_database(path: Path):
 
 
 @crm_cli.command("seed-demo")
-@click.option("--deals", "deal_count", default=200, show_default=True, type=click.IntRange(min=0))
+@click.option("--deals", "deal_count", default=200, show_default=True, type=click.IntRange(min=0),
+              help="How many live deals the demo organization should have; only the missing ones are added.")
 def seed_demo(deal_count: int):
-    """Make a demo organization with members, companies, contacts, deals and their history."""
+    """Make a demo organization with members, companies, contacts, deals and their history, or top it up."""
     seeded = demo.seed(deal_count, progress=_progress_bar)
-    refresh_planner_statistics()
-    click.echo(f"Demo organization '{seeded.organization_name}' has {seeded.deal_count} new deals.")
+    if seeded.added:
+        refresh_planner_statistics()
+    click.echo(f"Demo organization '{seeded.organization_name}' has {seeded.deal_count} deals ({seeded.added} new).")
     click.echo(f"Sign in as {demo.DEMO_EMAIL} with password {demo.DEMO_PASSWORD}")
 
 

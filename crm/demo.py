@@ -51,11 +51,13 @@ NOTES = ["初回ヒアリング実施。予算感は1000万円前後。", "Sent 
 @dataclass(frozen=True)
 class Seeded:
     organization_name: str
-    deal_count: int
+    deal_count: int  # the demo organization's live deals now
+    added: int
 
 
 def seed(deal_count: int, progress: Callable, rng: random.Random | None = None) -> Seeded:
-    """Make (or reuse) the demo organization and add deal_count deals with their history."""
+    """Make (or reuse) the demo organization and top it up to deal_count live deals with their
+    history: running it again with the same count changes nothing, so a start script may call it."""
     rng = rng or random.Random()
     owner = _demo_user()
     organization_id = owner.organization_id
@@ -63,6 +65,12 @@ def seed(deal_count: int, progress: Callable, rng: random.Random | None = None) 
     companies = _companies(organization_id)
     contacts = _contacts(organization_id, companies, rng)
     db.session.commit()
+    existing = db.session.scalar(
+        select(func.count()).select_from(Deal).where(Deal.organization_id == organization_id, Deal.deleted_at.is_(None))
+    )
+    total, deal_count = max(existing, deal_count), max(0, deal_count - existing)
+    if not deal_count:
+        return Seeded(DEMO_ORGANIZATION, total, 0)
 
     _large_page_cache()
     # One transaction: a failed load leaves nothing behind, and on SQLite no other writer can slip
@@ -82,7 +90,7 @@ def seed(deal_count: int, progress: Callable, rng: random.Random | None = None) 
                 bar.update(size)
     recount(organization_id)
     db.session.commit()
-    return Seeded(DEMO_ORGANIZATION, deal_count)
+    return Seeded(DEMO_ORGANIZATION, total, deal_count)
 
 
 @contextmanager

@@ -250,15 +250,27 @@ def test_seed_demo_deal_histories_start_with_created_and_tell_each_stage_move(ap
             assert all(steps[i][1] == steps[i + 1][0] for i in range(len(steps) - 1))
 
 
-def test_seed_demo_twice_adds_deals_to_the_same_organization(app, runner):
+def test_seed_demo_again_changes_nothing_so_a_start_command_can_run_it_every_time(app, runner):
     seed(runner, 30)
     first = sign_in(app, "demo@example.com", "demo-password").get_json()
+    before = get(app, DEALS, first["token"], limit=200).get_json()["items"]
 
-    seed(runner, 30)
+    result = seed(runner, 30)
 
     second = sign_in(app, "demo@example.com", "demo-password").get_json()
     assert second["user"]["organization_id"] == first["user"]["organization_id"]
-    assert get(app, DEALS, second["token"]).get_json()["total"] == 60
+    assert get(app, DEALS, second["token"], limit=200).get_json()["items"] == before
+    assert "has 30 deals (0 new)" in result.stdout
+
+
+def test_seed_demo_with_a_larger_count_tops_the_organization_up_to_it(app, runner):
+    seed(runner, 30)
+
+    result = seed(runner, 45)
+
+    token = demo_token(app)
+    assert get(app, DEALS, token).get_json()["total"] == 45
+    assert "has 45 deals (15 new)" in result.stdout
 
 
 def test_a_large_seed_sets_indexes_aside_and_leaves_them_and_search_and_totals_as_before(app, runner, monkeypatch):
@@ -268,7 +280,7 @@ def test_a_large_seed_sets_indexes_aside_and_leaves_them_and_search_and_totals_a
         indexes_before = demo._secondary_indexes(("deals", "activities"))
     seed(runner, 25)
     monkeypatch.setattr(demo, "BULK_LOAD_MIN", 50)
-    seed(runner, 60)  # at least as many as there are: the bulk path
+    seed(runner, 85)  # adds 60, at least as many as there are: the bulk path
     token = demo_token(app)
 
     with app.app_context():
