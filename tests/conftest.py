@@ -18,6 +18,17 @@ DATABASES = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 PASSWORD = "correct horse battery"
 
 _unique = count(1)
+POSTGRES_SKIPPED = (
+    "TEST_DATABASE_URL is not set: every database test ran on SQLite only; the PostgreSQL half was skipped "
+    "(set it, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test, to run both)."
+)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Said once, at the end where a reader of the results looks: a green run on SQLite alone must
+    not pass for a run on both databases."""
+    if not POSTGRES_URL:
+        terminalreporter.write_sep("=", POSTGRES_SKIPPED, yellow=True)
 
 
 def app_config(database_uri: str) -> dict:
