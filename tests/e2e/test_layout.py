@@ -45,7 +45,9 @@ def _page_overflow(page: Page) -> dict:
 
 
 @pytest.mark.parametrize("name", [LONG_WORDS, LONG_UNBROKEN, LONG_JAPANESE], ids=["words", "unbroken", "japanese"])
-def test_a_long_name_takes_a_few_lines_on_its_card_and_shows_whole_elsewhere(board: Page, console_problems, make_deal, name):
+def test_a_long_name_takes_a_few_lines_on_its_card_and_shows_whole_elsewhere(
+    board: Page, console_problems, make_deal, name
+):
     board.set_viewport_size({"width": 1440, "height": 900})
     deal = make_deal(name=name, amount=1000)
     board.reload()
@@ -54,7 +56,8 @@ def test_a_long_name_takes_a_few_lines_on_its_card_and_shows_whole_elsewhere(boa
 
     height = title.evaluate("node => node.getBoundingClientRect().height")
     line_height = title.evaluate("node => parseFloat(getComputedStyle(node).lineHeight)")
-    assert height <= MOST_TITLE_LINES * line_height + 1, f"{height}px is more than {MOST_TITLE_LINES} lines of {line_height}px"
+    most = MOST_TITLE_LINES * line_height
+    assert height <= most + 1, f"{height}px is more than {MOST_TITLE_LINES} lines of {line_height}px"
     expect(title).to_have_attribute("title", name)
     # The card and its column stay as wide as the column: the name wraps instead of pushing out.
     card_box, column_box = card(board, deal["id"]).bounding_box(), board.locator("#col-lead").bounding_box()
