@@ -12,7 +12,7 @@ from .long_content import LONG_JAPANESE, LONG_UNBROKEN, LONG_WORDS, fill_board, 
 
 pytestmark = pytest.mark.e2e
 
-WIDTHS = [320, 390, 768, 1024, 1440]
+WIDTHS = [320, 390, 768, 1024, 1440, 1920]
 MOST_TITLE_LINES = 3
 
 # The elements reaching past the right edge of the page, outside any container that scrolls or
