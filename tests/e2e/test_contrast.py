@@ -18,15 +18,21 @@ TABS_PER_PAGE = 40
 
 
 def _board_states(page: Page):
-    """What the board shows only for a while, set the way app.js sets it: a card waiting for the
-    server's answer to a move, and the toast with a message or an error."""
+    """What the board shows only for a while: buttons under the pointer; and, set the way app.js
+    sets them, a card waiting for the server's answer to a move, the toast with a message or an
+    error, the dialog asking why a deal was lost."""
     page.goto("/")
+    for button in ("New deal", "Filter"):
+        page.get_by_role("link", name=button).or_(page.get_by_role("button", name=button)).first.hover()
+        yield f"board hovering {button}"
     page.locator("li.card").first.evaluate("node => node.classList.add('is-moving')")
     yield "board with a card moving"
     page.evaluate("() => { const t = document.getElementById('toast'); t.textContent = 'Moved.'; t.hidden = false; }")
     yield "board with a toast"
     page.evaluate("() => document.getElementById('toast').classList.add('error')")
     yield "board with an error toast"
+    page.evaluate("() => document.getElementById('lost-reason-dialog').showModal()")
+    yield "board asking why a deal was lost"
 
 
 @pytest.mark.parametrize("width", [390, 1440])

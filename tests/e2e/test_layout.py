@@ -84,15 +84,20 @@ def test_no_page_scrolls_sideways(page: Page, console_problems, browser_user, ap
     assert console_problems == [], console_problems
 
 
-def test_only_the_board_scrolls_sideways_on_a_narrow_screen(page: Page, console_problems, browser_user, api, make_deal):
+def test_only_the_board_and_the_deals_table_scroll_sideways_on_a_narrow_screen(
+    page: Page, console_problems, browser_user, api, make_deal
+):
     page.set_viewport_size({"width": 390, "height": 800})
     fill_board(api, make_deal)
     sign_in(page, browser_user["email"], browser_user["password"])
 
-    columns = page.locator("#board-columns")
-    assert columns.evaluate("node => node.scrollWidth > node.clientWidth"), "the six columns fit in 390 px?"
-    columns.evaluate("node => { node.scrollLeft = node.scrollWidth; }")
-    expect(page.locator("#col-closed_lost")).to_be_in_viewport()
-    size = _page_overflow(page)
-    assert size["scrollWidth"] <= size["clientWidth"], size
+    scrolling = [("/", "#board-columns", "#col-closed_lost"), ("/deals", "#deals-table", "th:last-child")]
+    for path, container, last in scrolling:
+        page.goto(path)
+        scroller = page.locator(container)
+        assert scroller.evaluate("node => node.scrollWidth > node.clientWidth"), f"{container} fits in 390 px?"
+        scroller.evaluate("node => { node.scrollLeft = node.scrollWidth; }")
+        expect(page.locator(last).first).to_be_in_viewport()
+        size = _page_overflow(page)
+        assert size["scrollWidth"] <= size["clientWidth"], (path, size)
     assert console_problems == [], console_problems
