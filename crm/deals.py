@@ -129,16 +129,24 @@ def page_query(organization_id: str, query: DealQuery, *, broad_search: bool = F
     """The SELECT of one page of a list: filtered, ordered with id as the tie-breaker, windowed.
     broad_search: the search matches many deals (see is_broad_search), which the planner cannot know."""
     key = SORT_COLUMNS[query.sort]
-    if query.order == "asc":
+    if query.sort == "amount":
+        ordering = _amount_order(query.order)
+    elif query.order == "asc":
         ordering = [key.asc(), Deal.id.asc()]
     else:
         ordering = [key.desc(), Deal.id.desc()]
-    if query.sort == "amount":
-        # Missing amounts count as the smallest on both databases (SQLite's own rule; PostgreSQL's
-        # amount indexes are built NULLS FIRST to match), so paging is identical everywhere.
-        ordering[0] = ordering[0].nulls_first() if query.order == "asc" else ordering[0].nulls_last()
     matching = matching_deals(organization_id, search=query.search, stage=query.stage, broad_search=broad_search)
     return matching.order_by(*ordering).limit(query.window.limit).offset(query.window.offset)
+
+
+def _amount_order(order: str) -> list:
+    """Deals without an amount come last in both directions, in the same order on both databases.
+    Each order has an index that yields it as it is read (see the amount indexes in crm/models.py):
+    going up, SQLite would put NULLs first, so the ascending order leads with "amount IS NULL";
+    going down, NULLs come last by themselves on SQLite, and on PostgreSQL from its NULLS FIRST index."""
+    if order == "asc":
+        return [Deal.amount.is_(None).asc(), Deal.amount.asc(), Deal.id.asc()]
+    return [Deal.amount.desc().nulls_last(), Deal.id.desc()]
 
 
 def recent_activities(organization_id: str, limit: int = 10) -> list[Activity]:

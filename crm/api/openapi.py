@@ -590,8 +590,8 @@ def deal_paths() -> dict[str, Schema]:
                  **errors("InvalidParameter", "Unauthorized")},
                 parameters=paged(
                     query("sort", {"type": "string", "enum": list(SORT_COLUMNS), "default": "created_at"},
-                          "Sort key: `name` sorts case-insensitively; deals without an amount count as the "
-                          "smallest."),
+                          "Sort key: `name` sorts case-insensitively; deals without an amount come last in "
+                          "either order."),
                     query("order", {"type": "string", "enum": ["asc", "desc"], "default": "desc"}, "Sort order."),
                     query("stage", {"type": "string", "enum": STAGES}, "Only deals in this stage."),
                 ),

@@ -149,15 +149,28 @@ def test_sort_by_name_ignores_case(api, make_deal):
     assert names == ["Apple", "banana", "cherry"]
 
 
-def test_sort_by_amount_puts_missing_amounts_lowest(api, make_deal):
-    for name, amount in [("mid", 500), ("none", None), ("high", 1000.5), ("low", 1)]:
-        make_deal(name=name, amount=amount)
+@pytest.mark.parametrize("stage", [None, "proposal"])
+def test_sort_by_amount_puts_missing_amounts_last_in_both_orders_across_pages(api, make_deal, stage):
+    amounts = [("mid", 500), ("none", None), ("high", 1000.5), ("low", 1), ("none", None), ("low", 1), ("none", None)]
+    made = [make_deal(name=name, amount=amount, stage=stage or "lead") for name, amount in amounts]
+    priced = sorted((deal for deal in made if deal["amount"] is not None), key=lambda deal: (deal["amount"], deal["id"]))
+    unpriced = sorted(deal["id"] for deal in made if deal["amount"] is None)
 
-    ascending = api.get(DEALS, query_string={"sort": "amount", "order": "asc"}).get_json()["items"]
-    descending = api.get(DEALS, query_string={"sort": "amount", "order": "desc"}).get_json()["items"]
+    def listed(order: str) -> list[str]:
+        ids = []
+        for offset in range(0, 9, 3):
+            page = api.get(DEALS, query_string={"sort": "amount", "order": order, "stage": stage, "limit": 3,
+                                                "offset": offset}).get_json()
+            ids += [item["id"] for item in page["items"]]
+        return ids
 
-    assert [item["name"] for item in ascending] == ["none", "low", "mid", "high"]
-    assert [item["name"] for item in descending] == ["high", "mid", "low", "none"]
+    ascending, descending = listed("asc"), listed("desc")
+
+    # Ties (equal amounts, and no amount) in id order, in the same direction as the amounts.
+    assert ascending == [deal["id"] for deal in priced] + unpriced
+    assert descending == [deal["id"] for deal in reversed(priced)] + unpriced[::-1]
+    names = {deal["id"]: deal["name"] for deal in made}
+    assert [names[deal_id] for deal_id in ascending] == ["low", "low", "mid", "high", "none", "none", "none"]
 
 
 def test_sort_by_updated_at_follows_the_latest_change(api, make_deal):
