@@ -7,14 +7,14 @@ activity history and commits both in one transaction. Views call exactly one of 
 from collections.abc import Collection, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
-from . import idempotency, totals
+from . import idempotency, jsonio, totals
 from . import validation as v
 from .accounts import Member
 from .directory import is_owned
@@ -59,6 +59,14 @@ ACTIVITY_FIELD_PARSERS: dict[str, v.Parser] = {
     "contact_id": v.optional(v.record_id(lambda value: is_id_of("contact", value), "contact")),
 }
 STAGE_CHANGE_PARSERS = {name: DEAL_FIELD_PARSERS[name] for name in ("stage", "lost_reason", "note")}
+# The deal's fields whose changes the history keeps (Activity.changes), in the API's order.
+RECORDED_FIELDS = [name for name in DEAL_FIELD_PARSERS if name != "note"]
+# Fields that name another record of the organization: its model, and what a message calls it.
+REFERENCES = {
+    "company_id": (Company, "company"),
+    "contact_id": (Contact, "contact"),
+    "assigned_member_id": (User, "member"),
+}
 UNASSIGNED = "none"
 # What a page shows beside a deal, loaded with it in one query.
 RELATIONS = (joinedload(Deal.company), joinedload(Deal.contact), joinedload(Deal.assignee))
@@ -390,7 +398,7 @@ def _apply_change(
     deal = _get_for_update(actor.organization_id, deal_id, if_version)
     note = fields.pop("note", None)
     now = now_utc()
-    previous_stage, previous_share = deal.stage, totals.Share.of(deal)
+    previous_stage, previous_share, before = deal.stage, totals.Share.of(deal), _recorded_values(deal)
     changed = [name for name, value in fields.items() if name != "stage" and getattr(deal, name) != value]
     # Checked before the deal changes: a query after it would flush the unchecked ids.
     reference_errors = _reference_errors(actor.organization_id, fields)
@@ -398,10 +406,14 @@ def _apply_change(
     _refuse_all(errors, reference_errors, _settle_stage(deal, previous_stage, fields, now))
     history = _History(deal, actor, now)
     totals.retally(deal.organization_id, previous_share, totals.Share.of(deal))
+    changes = _changes(before, _recorded_values(deal))
     if deal.stage != previous_stage:
-        history.record(ActivityType.STAGE_CHANGE, f"{previous_stage.value} → {deal.stage.value}")
+        # The move, with what it implied (probability, won date, lost reason) and was not sent.
+        implied = [change for change in changes if change["field"] not in changed]
+        history.record(ActivityType.STAGE_CHANGE, f"{previous_stage.value} → {deal.stage.value}", changes=implied)
     if changed:
-        history.record(ActivityType.UPDATED, "Updated " + ", ".join(changed) + ".")
+        sent = [change for change in changes if change["field"] in changed]
+        history.record(ActivityType.UPDATED, "Updated " + ", ".join(changed) + ".", changes=sent)
     if deal.stage != previous_stage or changed:
         # Strictly later than before, and visibly so at the API's one-second resolution.
         deal.updated_at = max(now, deal.updated_at + timedelta(seconds=1))
@@ -448,14 +460,42 @@ def _settle_stage(deal: Deal, previous: Stage | None, sent: Mapping[str, Any], n
     return errors
 
 
+def _recorded_values(deal: Deal) -> dict[str, Any]:
+    return {name: getattr(deal, name) for name in RECORDED_FIELDS}
+
+
+def _changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """What differs between two states of a deal, with JSON values as the API writes them: ids,
+    ISO dates, exact amounts together with their currency (and the old one, if that changed too)."""
+    changes = []
+    for name in RECORDED_FIELDS:
+        if before[name] == after[name]:
+            continue
+        change = {"field": name, "old": _as_json(before[name]), "new": _as_json(after[name])}
+        if name == "amount":
+            change["currency"] = after["currency"]
+            if before["currency"] != after["currency"]:
+                change["old_currency"] = before["currency"]
+        changes.append(change)
+    return changes
+
+
+def _as_json(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return jsonio.amount(value)
+    if isinstance(value, datetime):
+        return jsonio.timestamp(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Stage):
+        return value.value
+    return value
+
+
 def _reference_errors(organization_id: str, fields: Mapping[str, Any]) -> dict[str, str]:
     """What is wrong with ids that do not name a record of the caller's organization."""
     errors = {}
-    for field, model, what in (
-        ("company_id", Company, "company"),
-        ("contact_id", Contact, "contact"),
-        ("assigned_member_id", User, "member"),
-    ):
+    for field, (model, what) in REFERENCES.items():
         record_id = fields.get(field)
         if record_id is not None and not is_owned(model, organization_id, record_id):
             errors[field] = f"does not name a {what} of your organization."
@@ -470,12 +510,15 @@ class _History:
         self.actor = actor
         self.next_at = now
 
-    def record(self, kind: ActivityType, content: str, contact_id: str | None = None) -> Activity:
+    def record(
+        self, kind: ActivityType, content: str, contact_id: str | None = None, changes: list[dict] | None = None
+    ) -> Activity:
         activity = Activity(
             organization_id=self.deal.organization_id,
             deal=self.deal,
             type=kind,
             content=content,
+            changes=changes,
             contact_id=contact_id,
             created_by=self.actor.id,
             created_at=self.next_at,

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from .extensions import db
 from .ids import new_id
-from .types import Money, UTCDateTime, now_utc
+from .types import ExactJSON, Money, UTCDateTime, now_utc
 
 ID = String(40)
 # Sorting by name must give the same order on SQLite (binary) and PostgreSQL (locale collation).
@@ -283,6 +283,10 @@ class Activity(db.Model):
     contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.id"))
     created_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    # What an update or a stage change altered: [{"field", "old", "new"}, ...] with the values as
+    # the API writes them (an amount also names its currency). None on other kinds, and on
+    # activities recorded before changes were kept.
+    changes: Mapped[list[dict] | None] = mapped_column(ExactJSON)
 
     deal: Mapped[Deal] = relationship(back_populates="activities")
     author: Mapped[User | None] = relationship(lazy="raise")

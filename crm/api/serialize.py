@@ -38,6 +38,7 @@ def activity_json(activity: Activity) -> dict[str, Any]:
         "contact_id": activity.contact_id,
         "created_by": activity.created_by,
         "created_at": timestamp(activity.created_at),
+        "changes": activity.changes,
     }
 
 
