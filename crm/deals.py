@@ -157,7 +157,7 @@ def _amount_order(order: str) -> list:
     return [Deal.amount.desc().nulls_last(), Deal.id.desc()]
 
 
-def recent_activities(organization_id: str, limit: int = 10) -> list[Activity]:
+def recent_activities(organization_id: str, limit: int = 10) -> "Activities":
     """The organization's latest activities on live deals, with each deal and author loaded."""
     query = (
         select(Activity)
@@ -167,7 +167,8 @@ def recent_activities(organization_id: str, limit: int = 10) -> list[Activity]:
         .order_by(Activity.created_at.desc(), Activity.id.desc())
         .limit(limit)
     )
-    return list(db.session.scalars(query).unique())
+    items = list(db.session.scalars(query).unique())
+    return Activities(items, _names_referred_to(organization_id, items))
 
 
 def add_activity(actor: Member, deal_id: str, data: Mapping[str, Any]) -> Activity:
@@ -341,8 +342,16 @@ def delete_deal(actor: Member, deal_id: str, if_version: Versions = None) -> Non
 
 
 @dataclass(frozen=True)
-class ActivityPage:
+class Activities:
+    """Activities, and the names of the companies, contacts and members their changes refer to
+    (by id), so that a page can say who and what without a query per entry."""
+
     items: list[Activity]
+    names: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class ActivityPage(Activities):
     total: int
     page: int
     limit: int
@@ -359,7 +368,25 @@ def list_activities(organization_id: str, deal_id: str, params: Params) -> Activ
     deal = get_deal(organization_id, deal_id)
     total = db.session.scalar(select(func.count()).where(Activity.deal_id == deal.id))
     listed = deal.activities.select().options(joinedload(Activity.author)).limit(limit).offset((page - 1) * limit)
-    return ActivityPage(list(db.session.scalars(listed)), total, page, limit)
+    items = list(db.session.scalars(listed))
+    return ActivityPage(items, _names_referred_to(organization_id, items), total, page, limit)
+
+
+def _names_referred_to(organization_id: str, activities: list[Activity]) -> dict[str, str]:
+    """The names behind the record ids in these activities' changes: one query per kind of record
+    that they mention, none when they mention none."""
+    wanted: dict[str, set[str]] = {field: set() for field in REFERENCES}
+    for activity in activities:
+        for change in activity.changes or ():
+            if change["field"] in wanted:
+                wanted[change["field"]].update(value for value in (change["old"], change["new"]) if value)
+    names: dict[str, str] = {}
+    for field, ids in wanted.items():
+        if ids:
+            model = REFERENCES[field][0]
+            found = select(model.id, model.name).where(model.organization_id == organization_id, model.id.in_(ids))
+            names.update(db.session.execute(found).all())
+    return names
 
 
 @contextmanager
