@@ -7,14 +7,14 @@ activity history and commits both in one transaction. Views call exactly one of 
 from collections.abc import Collection, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
-from . import idempotency, totals
+from . import idempotency, jsonio, totals
 from . import validation as v
 from .accounts import Member
 from .directory import is_owned
@@ -59,6 +59,14 @@ ACTIVITY_FIELD_PARSERS: dict[str, v.Parser] = {
     "contact_id": v.optional(v.record_id(lambda value: is_id_of("contact", value), "contact")),
 }
 STAGE_CHANGE_PARSERS = {name: DEAL_FIELD_PARSERS[name] for name in ("stage", "lost_reason", "note")}
+# The deal's fields whose changes the history keeps (Activity.changes), in the API's order.
+RECORDED_FIELDS = [name for name in DEAL_FIELD_PARSERS if name != "note"]
+# Fields that name another record of the organization: its model, and what a message calls it.
+REFERENCES = {
+    "company_id": (Company, "company"),
+    "contact_id": (Contact, "contact"),
+    "assigned_member_id": (User, "member"),
+}
 UNASSIGNED = "none"
 # What a page shows beside a deal, loaded with it in one query.
 RELATIONS = (joinedload(Deal.company), joinedload(Deal.contact), joinedload(Deal.assignee))
@@ -129,19 +137,27 @@ def page_query(organization_id: str, query: DealQuery, *, broad_search: bool = F
     """The SELECT of one page of a list: filtered, ordered with id as the tie-breaker, windowed.
     broad_search: the search matches many deals (see is_broad_search), which the planner cannot know."""
     key = SORT_COLUMNS[query.sort]
-    if query.order == "asc":
+    if query.sort == "amount":
+        ordering = _amount_order(query.order)
+    elif query.order == "asc":
         ordering = [key.asc(), Deal.id.asc()]
     else:
         ordering = [key.desc(), Deal.id.desc()]
-    if query.sort == "amount":
-        # Missing amounts count as the smallest on both databases (SQLite's own rule; PostgreSQL's
-        # amount indexes are built NULLS FIRST to match), so paging is identical everywhere.
-        ordering[0] = ordering[0].nulls_first() if query.order == "asc" else ordering[0].nulls_last()
     matching = matching_deals(organization_id, search=query.search, stage=query.stage, broad_search=broad_search)
     return matching.order_by(*ordering).limit(query.window.limit).offset(query.window.offset)
 
 
-def recent_activities(organization_id: str, limit: int = 10) -> list[Activity]:
+def _amount_order(order: str) -> list:
+    """Deals without an amount come last in both directions, in the same order on both databases.
+    Each order has an index that yields it as it is read (see the amount indexes in crm/models.py):
+    going up, SQLite would put NULLs first, so the ascending order leads with "amount IS NULL";
+    going down, NULLs come last by themselves on SQLite, and on PostgreSQL from its NULLS FIRST index."""
+    if order == "asc":
+        return [Deal.amount.is_(None).asc(), Deal.amount.asc(), Deal.id.asc()]
+    return [Deal.amount.desc().nulls_last(), Deal.id.desc()]
+
+
+def recent_activities(organization_id: str, limit: int = 10) -> "Activities":
     """The organization's latest activities on live deals, with each deal and author loaded."""
     query = (
         select(Activity)
@@ -151,7 +167,8 @@ def recent_activities(organization_id: str, limit: int = 10) -> list[Activity]:
         .order_by(Activity.created_at.desc(), Activity.id.desc())
         .limit(limit)
     )
-    return list(db.session.scalars(query).unique())
+    items = list(db.session.scalars(query).unique())
+    return Activities(items, _names_referred_to(organization_id, items))
 
 
 def add_activity(actor: Member, deal_id: str, data: Mapping[str, Any]) -> Activity:
@@ -325,8 +342,16 @@ def delete_deal(actor: Member, deal_id: str, if_version: Versions = None) -> Non
 
 
 @dataclass(frozen=True)
-class ActivityPage:
+class Activities:
+    """Activities, and the names of the companies, contacts and members their changes refer to
+    (by id), so that a page can say who and what without a query per entry."""
+
     items: list[Activity]
+    names: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class ActivityPage(Activities):
     total: int
     page: int
     limit: int
@@ -343,7 +368,25 @@ def list_activities(organization_id: str, deal_id: str, params: Params) -> Activ
     deal = get_deal(organization_id, deal_id)
     total = db.session.scalar(select(func.count()).where(Activity.deal_id == deal.id))
     listed = deal.activities.select().options(joinedload(Activity.author)).limit(limit).offset((page - 1) * limit)
-    return ActivityPage(list(db.session.scalars(listed)), total, page, limit)
+    items = list(db.session.scalars(listed))
+    return ActivityPage(items, _names_referred_to(organization_id, items), total, page, limit)
+
+
+def _names_referred_to(organization_id: str, activities: list[Activity]) -> dict[str, str]:
+    """The names behind the record ids in these activities' changes: one query per kind of record
+    that they mention, none when they mention none."""
+    wanted: dict[str, set[str]] = {field: set() for field in REFERENCES}
+    for activity in activities:
+        for change in activity.changes or ():
+            if change["field"] in wanted:
+                wanted[change["field"]].update(value for value in (change["old"], change["new"]) if value)
+    names: dict[str, str] = {}
+    for field, ids in wanted.items():
+        if ids:
+            model = REFERENCES[field][0]
+            found = select(model.id, model.name).where(model.organization_id == organization_id, model.id.in_(ids))
+            names.update(db.session.execute(found).all())
+    return names
 
 
 @contextmanager
@@ -382,7 +425,7 @@ def _apply_change(
     deal = _get_for_update(actor.organization_id, deal_id, if_version)
     note = fields.pop("note", None)
     now = now_utc()
-    previous_stage, previous_share = deal.stage, totals.Share.of(deal)
+    previous_stage, previous_share, before = deal.stage, totals.Share.of(deal), _recorded_values(deal)
     changed = [name for name, value in fields.items() if name != "stage" and getattr(deal, name) != value]
     # Checked before the deal changes: a query after it would flush the unchecked ids.
     reference_errors = _reference_errors(actor.organization_id, fields)
@@ -390,10 +433,14 @@ def _apply_change(
     _refuse_all(errors, reference_errors, _settle_stage(deal, previous_stage, fields, now))
     history = _History(deal, actor, now)
     totals.retally(deal.organization_id, previous_share, totals.Share.of(deal))
+    changes = _changes(before, _recorded_values(deal))
     if deal.stage != previous_stage:
-        history.record(ActivityType.STAGE_CHANGE, f"{previous_stage.value} → {deal.stage.value}")
+        # The move, with what it implied (probability, won date, lost reason) and was not sent.
+        implied = [change for change in changes if change["field"] not in changed]
+        history.record(ActivityType.STAGE_CHANGE, f"{previous_stage.value} → {deal.stage.value}", changes=implied)
     if changed:
-        history.record(ActivityType.UPDATED, "Updated " + ", ".join(changed) + ".")
+        sent = [change for change in changes if change["field"] in changed]
+        history.record(ActivityType.UPDATED, "Updated " + ", ".join(changed) + ".", changes=sent)
     if deal.stage != previous_stage or changed:
         # Strictly later than before, and visibly so at the API's one-second resolution.
         deal.updated_at = max(now, deal.updated_at + timedelta(seconds=1))
@@ -440,14 +487,42 @@ def _settle_stage(deal: Deal, previous: Stage | None, sent: Mapping[str, Any], n
     return errors
 
 
+def _recorded_values(deal: Deal) -> dict[str, Any]:
+    return {name: getattr(deal, name) for name in RECORDED_FIELDS}
+
+
+def _changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """What differs between two states of a deal, with JSON values as the API writes them: ids,
+    ISO dates, exact amounts together with their currency (and the old one, if that changed too)."""
+    changes = []
+    for name in RECORDED_FIELDS:
+        if before[name] == after[name]:
+            continue
+        change = {"field": name, "old": _as_json(before[name]), "new": _as_json(after[name])}
+        if name == "amount":
+            change["currency"] = after["currency"]
+            if before["currency"] != after["currency"]:
+                change["old_currency"] = before["currency"]
+        changes.append(change)
+    return changes
+
+
+def _as_json(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return jsonio.amount(value)
+    if isinstance(value, datetime):
+        return jsonio.timestamp(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Stage):
+        return value.value
+    return value
+
+
 def _reference_errors(organization_id: str, fields: Mapping[str, Any]) -> dict[str, str]:
     """What is wrong with ids that do not name a record of the caller's organization."""
     errors = {}
-    for field, model, what in (
-        ("company_id", Company, "company"),
-        ("contact_id", Contact, "contact"),
-        ("assigned_member_id", User, "member"),
-    ):
+    for field, (model, what) in REFERENCES.items():
         record_id = fields.get(field)
         if record_id is not None and not is_owned(model, organization_id, record_id):
             errors[field] = f"does not name a {what} of your organization."
@@ -462,12 +537,15 @@ class _History:
         self.actor = actor
         self.next_at = now
 
-    def record(self, kind: ActivityType, content: str, contact_id: str | None = None) -> Activity:
+    def record(
+        self, kind: ActivityType, content: str, contact_id: str | None = None, changes: list[dict] | None = None
+    ) -> Activity:
         activity = Activity(
             organization_id=self.deal.organization_id,
             deal=self.deal,
             type=kind,
             content=content,
+            changes=changes,
             contact_id=contact_id,
             created_by=self.actor.id,
             created_at=self.next_at,

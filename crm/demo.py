@@ -231,13 +231,14 @@ def _history_rows(deal: dict, creator: str, rng: random.Random) -> list[dict]:
     moments = sorted(deal["created_at"] + span * rng.random() for _ in path[1:])
     rows = [_activity(deal, ActivityType.CREATED, "Deal created.", creator, deal["created_at"])]
     for before, after, moment in zip(path, path[1:], moments, strict=False):  # pairs of consecutive stages
-        rows.append(_activity(deal, ActivityType.STAGE_CHANGE, f"{before.value} → {after.value}", creator, moment))
+        rows.append(_activity(deal, ActivityType.STAGE_CHANGE, f"{before.value} → {after.value}", creator, moment,
+                              changes=[{"field": "stage", "old": before.value, "new": after.value}]))
     if rng.random() < 0.3:
         rows.append(_activity(deal, ActivityType.NOTE, rng.choice(NOTES), creator, deal["updated_at"]))
     return rows
 
 
-def _activity(deal: dict, kind: ActivityType, content: str, created_by: str, created_at) -> dict:
+def _activity(deal: dict, kind: ActivityType, content: str, created_by: str, created_at, changes=None) -> dict:
     return {
         "id": new_id("activity"),
         "organization_id": deal["organization_id"],
@@ -247,4 +248,5 @@ def _activity(deal: dict, kind: ActivityType, content: str, created_by: str, cre
         "contact_id": None,
         "created_by": created_by,
         "created_at": created_at,
+        "changes": changes,
     }

@@ -1,6 +1,7 @@
 """JSON in and out, exactly: decimals stay decimals, NaN and Infinity are refused."""
 
 import json
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -19,21 +20,50 @@ def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return obj
 
 
+def dumps(obj: Any, **kwargs: Any) -> str:
+    """JSON text with every Decimal as an exact number."""
+    return simplejson.dumps(obj, use_decimal=True, ensure_ascii=False, **kwargs)
+
+
+def loads(s: str | bytes) -> Any:
+    """The value of JSON text, numbers with a fraction as Decimal; NaN, Infinity, a key given twice
+    and unpaired surrogates are refused (ValueError)."""
+    data = json.loads(
+        s,
+        parse_float=Decimal,
+        parse_constant=_refuse_constant,
+        object_pairs_hook=_refuse_duplicate_keys,
+    )
+    _refuse_lone_surrogates(data)
+    return data
+
+
+def timestamp(moment: datetime | None) -> str | None:
+    """2026-01-15T09:00:00Z: UTC, whole seconds."""
+    if moment is None:
+        return None
+    if moment.utcoffset():
+        moment = moment.astimezone(UTC)
+    return moment.isoformat(timespec="seconds")[:19] + "Z"
+
+
+def amount(value: Decimal | None) -> int | Decimal | None:
+    """Whole amounts as JSON integers; others exact, without trailing zeros."""
+    if value is None:
+        return None
+    if value == value.to_integral_value():
+        return int(value)
+    return value.normalize()
+
+
 class ExactJSONProvider(JSONProvider):
     """Serializes Decimal as an exact JSON number; parses numbers with a fraction as Decimal."""
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
-        return simplejson.dumps(obj, use_decimal=True, ensure_ascii=False, **kwargs)
+        return dumps(obj, **kwargs)
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
-        data = json.loads(
-            s,
-            parse_float=Decimal,
-            parse_constant=_refuse_constant,
-            object_pairs_hook=_refuse_duplicate_keys,
-        )
-        _refuse_lone_surrogates(data)
-        return data
+        return loads(s)
 
 
 def _refuse_lone_surrogates(data: Any) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from .extensions import db
 from .ids import new_id
-from .types import Money, UTCDateTime, now_utc
+from .types import ExactJSON, Money, UTCDateTime, now_utc
 
 ID = String(40)
 # Sorting by name must give the same order on SQLite (binary) and PostgreSQL (locale collation).
@@ -65,7 +65,8 @@ def _enum_column(enum: type[StrEnum], name: str) -> Enum:
 
 
 # Built differently per database by the migrations (the search indexes of 0003 and 0009, the NULLS
-# FIRST amount indexes of 0004 on PostgreSQL): comparisons of the models with a schema leave them alone.
+# FIRST amount indexes of 0004 on PostgreSQL) or on an expression (the amount indexes of 0011):
+# comparisons of the models with a schema leave them alone.
 DIALECT_SPECIFIC_OBJECTS = (
     "deals_fts", "ix_deals_name_trgm", "ix_deals_search_cover", "ix_deals_org_amount", "ix_deals_org_stage_amount",
 )
@@ -153,6 +154,7 @@ class Contact(db.Model):
 
 
 _LIVE_DEALS = text("deleted_at IS NULL")
+_NO_AMOUNT = text("(amount IS NULL)")
 
 
 def _live_deal_index(name: str, *columns: str) -> Index:
@@ -173,12 +175,16 @@ class Deal(db.Model):
         _live_deal_index("ix_deals_org_updated", "updated_at", "id"),
         _live_deal_index("ix_deals_org_name", "name_norm", "id"),
         _live_deal_index("ix_deals_org_amount", "amount", "id"),
+        _live_deal_index("ix_deals_org_amount_asc", _NO_AMOUNT, "amount", "id"),
         _live_deal_index("ix_deals_org_stage_created", "stage", "created_at", "id"),
         _live_deal_index("ix_deals_org_stage_updated", "stage", "updated_at", "id"),
         _live_deal_index("ix_deals_org_stage_name", "stage", "name_norm", "id"),
-        # On PostgreSQL the amount indexes are made "amount NULLS FIRST" by migration 0004, so that
-        # one index serves both directions with missing amounts lowest, as SQLite orders them.
+        # Deals without an amount come last in both orders (crm.deals.page_query), and each order
+        # reads its own index: descending, the plain amount indexes backwards (NULLs are lowest in
+        # SQLite, and on PostgreSQL migration 0004 builds them "amount NULLS FIRST"); ascending,
+        # the *_asc indexes, which put the deals without an amount after the others (migration 0011).
         _live_deal_index("ix_deals_org_stage_amount", "stage", "amount", "id"),
+        _live_deal_index("ix_deals_org_stage_amount_asc", "stage", _NO_AMOUNT, "amount", "id"),
         # Covers the board's header totals, so they read no table rows.
         _live_deal_index("ix_deals_org_board", "stage", "currency", "amount", "probability", "assigned_member_id"),
         Index("ix_deals_company", "company_id"),
@@ -277,6 +283,10 @@ class Activity(db.Model):
     contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.id"))
     created_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    # What an update or a stage change altered: [{"field", "old", "new"}, ...] with the values as
+    # the API writes them (an amount also names its currency). None on other kinds, and on
+    # activities recorded before changes were kept.
+    changes: Mapped[list[dict] | None] = mapped_column(ExactJSON)
 
     deal: Mapped[Deal] = relationship(back_populates="activities")
     author: Mapped[User | None] = relationship(lazy="raise")

@@ -3,8 +3,10 @@
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, DateTime
+from sqlalchemy import BigInteger, DateTime, Text
 from sqlalchemy.types import TypeDecorator
+
+from . import jsonio
 
 MONEY_PLACES = 2
 _MONEY_SCALE = 10**MONEY_PLACES
@@ -44,6 +46,19 @@ class UTCDateTime(TypeDecorator):
 
     def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
         return None if value is None else value.replace(tzinfo=UTC)
+
+
+class ExactJSON(TypeDecorator):
+    """A JSON value stored as text on both databases, its numbers exact (Decimal, never float)."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect) -> str | None:
+        return None if value is None else jsonio.dumps(value)
+
+    def process_result_value(self, value: str | None, dialect):
+        return None if value is None else jsonio.loads(value)
 
 
 def hundredths(amount: Decimal) -> int:

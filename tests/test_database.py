@@ -14,6 +14,9 @@ from crm.models import is_dialect_specific
 from tests.conftest import app_config
 
 
+# SQLite's reflection cannot read indexes on an expression (the ascending amount indexes), and says
+# so; they are among the objects the comparison leaves alone anyway.
+@pytest.mark.filterwarnings("ignore:.*expression-based index")
 def test_migrations_match_the_models(app):
     with app.app_context(), db.engine.connect() as connection:
         context = MigrationContext.configure(

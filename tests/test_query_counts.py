@@ -63,3 +63,30 @@ def test_board_and_deals_page_run_the_same_queries_for_few_and_many_deals(app, a
     many = [queries_for(app, browser, path) for path in ["/", "/deals"]]
 
     assert few == many
+
+
+def test_deal_history_names_its_records_in_the_same_queries_for_few_and_many_changes(app, api):
+    """The names behind the companies, contacts and members a page of changes mentions are loaded
+    once per kind, not once per entry (the deal page, and the feed's older pages)."""
+    cookie = app.config["AUTH_COOKIE_NAME"]
+    browser = app.test_client()
+    browser.set_cookie(cookie, api.token)
+    deal = api.post("/api/v1/crm/deals", json={"name": "Tracked"}).get_json()["deal"]
+
+    def change_references(count: int) -> None:
+        for index in range(count):
+            company = api.post("/api/v1/crm/companies", json={"name": f"Company {index}"}).get_json()["company"]
+            contact = api.post("/api/v1/crm/contacts", json={"name": f"Contact {index}"}).get_json()["contact"]
+            api.patch(f"/api/v1/crm/deals/{deal['id']}", json={
+                "company_id": company["id"], "contact_id": contact["id"],
+                "assigned_member_id": None if index % 2 else api.user["id"],
+            })
+
+    pages = [f"/deals/{deal['id']}", f"/deals/{deal['id']}/activities?page=2&limit=2", "/board/activity"]
+    change_references(3)
+    few = [queries_for(app, browser, path, headers={"HX-Request": "true"}) for path in pages]
+
+    change_references(15)
+    many = [queries_for(app, browser, path, headers={"HX-Request": "true"}) for path in pages]
+
+    assert few == many

@@ -2,6 +2,7 @@
 first, the sort key next, the id as the tie-breaker; a search starts from the trigram index."""
 
 import itertools
+import re
 
 import pytest
 from sqlalchemy import func, insert, select, text
@@ -43,12 +44,16 @@ def plan_of(query_params: dict, forbidden=("enable_seqscan", "enable_bitmapscan"
 @pytest.mark.parametrize(("sort", "order", "stage"), VARIANTS)
 def test_each_sort_and_stage_filter_reads_a_matching_index_in_order(app, sort, order, stage):
     with app.app_context():
-        make_organization_with_deals(20)
+        owner = make_organization_with_deals(20)
+        for index in range(6):  # deals without an amount, which sort last in both orders
+            deals.create_deal(owner, {"name": f"Unpriced {index}", "stage": ["lead", "proposal"][index % 2]})
         db.session.execute(text("ANALYZE"))
         plan = plan_of({"sort": sort, "order": order, "stage": stage, "offset": "10"})
 
     expected = f"ix_deals_org_{'stage_' if stage else ''}{INDEX_OF_SORT[sort]}"
-    assert expected in plan, plan
+    if sort == "amount" and order == "asc":
+        expected += "_asc"  # the index that puts the deals without an amount last going up
+    assert re.search(rf"\b{expected}\b", plan), plan
     assert not sorts_rows(plan), plan
 
 

@@ -15,6 +15,7 @@ from ..deals import (
     MAX_LOST_REASON_LENGTH,
     MAX_NAME_LENGTH,
     MAX_NOTE_LENGTH,
+    RECORDED_FIELDS,
     SORT_COLUMNS,
     STAGE_CHANGE_PARSERS,
     STAGES,
@@ -263,8 +264,28 @@ def activity_schema() -> Schema:
             "contact_id": nullable(record_id("contact", "The contact it concerns")),
             "created_by": nullable(record_id("user", "The user who made the change")),
             "created_at": timestamp("When it happened."),
+            "changes": {"type": ["array", "null"], "items": ref("ActivityChange"),
+                        "description": "updated and stage_change: each field the change altered, with its value "
+                        "before and after (a stage change lists the stage first, then what it implied: probability, "
+                        "won_date, lost_reason). null on other kinds and on activities recorded before changes were "
+                        "kept."},
         }
     )
+
+
+def activity_change_schema() -> Schema:
+    """One field an activity's change altered: its values before and after, as a deal shows them."""
+    deal_fields = deal_schema()["properties"]
+    variants = []
+    for name in RECORDED_FIELDS:
+        properties = {"field": {"const": name}, "old": deal_fields[name], "new": deal_fields[name]}
+        if name == "amount":
+            properties["currency"] = {**deal_fields["currency"], "description": "The new amount's currency."}
+            properties["old_currency"] = {**deal_fields["currency"], "description": "The old amount's currency, "
+                                          "when the change altered the currency too."}
+        variants.append(closed_object(properties, required=[key for key in properties if key != "old_currency"]))
+    return {"oneOf": variants, "description": "Values as a Deal shows them: ids, ISO dates and timestamps, exact "
+            "amounts with their currency."}
 
 
 def company_schema() -> Schema:
@@ -305,6 +326,7 @@ def schemas() -> dict[str, Schema]:
         "StageChange": stage_change_schema(),
         "DealPage": page_of("Deal", "Deals in the order asked for (ties broken by id)."),
         "Activity": activity_schema(),
+        "ActivityChange": activity_change_schema(),
         "ActivityPage": closed_object({
             "activities": {"type": "array", "items": ref("Activity"), "description": "Newest first."},
             "total": {"type": "integer", "minimum": 0, "description": "How many the deal has in all."},
@@ -489,6 +511,18 @@ ACTIVITY_EXAMPLE = {
     "contact_id": None,
     "created_by": "usr_99999999999999999999999999999999",
     "created_at": "2026-02-10T14:30:00Z",
+    "changes": None,
+}
+UPDATE_ACTIVITY_EXAMPLE = {
+    **ACTIVITY_EXAMPLE,
+    "id": "act_dddddddddddddddddddddddddddddddd",
+    "type": "updated",
+    "content": "Updated amount, expected_close_date.",
+    "created_at": "2026-02-09T10:00:00Z",
+    "changes": [
+        {"field": "amount", "old": 1200000, "new": 1500000, "currency": "JPY"},
+        {"field": "expected_close_date", "old": "2026-03-31", "new": "2026-04-30"},
+    ],
 }
 COMPANY_EXAMPLE = {
     "id": "comp_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
@@ -590,8 +624,8 @@ def deal_paths() -> dict[str, Schema]:
                  **errors("InvalidParameter", "Unauthorized")},
                 parameters=paged(
                     query("sort", {"type": "string", "enum": list(SORT_COLUMNS), "default": "created_at"},
-                          "Sort key: `name` sorts case-insensitively; deals without an amount count as the "
-                          "smallest."),
+                          "Sort key: `name` sorts case-insensitively; deals without an amount come last in "
+                          "either order."),
                     query("order", {"type": "string", "enum": ["asc", "desc"], "default": "desc"}, "Sort order."),
                     query("stage", {"type": "string", "enum": STAGES}, "Only deals in this stage."),
                 ),
@@ -643,7 +677,8 @@ def deal_paths() -> dict[str, Schema]:
         "/api/v1/crm/deals/{id}/activities": {"get": operation(
             "list_activities", "List a deal's activities",
             "The deal's activity history, newest first.", "Deals",
-            {"200": answer("A page of activities.", "ActivityPage", {"activities": [ACTIVITY_EXAMPLE], "total": 5}),
+            {"200": answer("A page of activities.", "ActivityPage",
+                           {"activities": [ACTIVITY_EXAMPLE, UPDATE_ACTIVITY_EXAMPLE], "total": 5}),
              **errors("InvalidParameter", "Unauthorized", "NotFound")},
             parameters=[
                 deal,

@@ -1,32 +1,13 @@
 """Records as the API shows them: every field present, null when unset."""
 
 from collections.abc import Callable
-from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Row
 
+from ..jsonio import amount, timestamp
 from ..listing import Page
 from ..models import Activity, Company, Contact, Deal, User
-
-
-def timestamp(moment: datetime | None) -> str | None:
-    """2026-01-15T09:00:00Z: UTC, whole seconds."""
-    if moment is None:
-        return None
-    if moment.utcoffset():
-        moment = moment.astimezone(UTC)
-    return moment.isoformat(timespec="seconds")[:19] + "Z"
-
-
-def amount(value: Decimal | None) -> int | Decimal | None:
-    """Whole amounts as JSON integers; others exact, without trailing zeros."""
-    if value is None:
-        return None
-    if value == value.to_integral_value():
-        return int(value)
-    return value.normalize()
 
 
 def deal_json(deal: Deal | Row) -> dict[str, Any]:
@@ -57,6 +38,7 @@ def activity_json(activity: Activity) -> dict[str, Any]:
         "contact_id": activity.contact_id,
         "created_by": activity.created_by,
         "created_at": timestamp(activity.created_at),
+        "changes": activity.changes,
     }
 
 

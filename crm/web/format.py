@@ -1,12 +1,32 @@
-"""How values read on a page: money in its currency, stage names, initials, times."""
+"""How values read on a page: field names, money in its currency, stage names, initials, times,
+and the changes an activity records."""
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, NamedTuple
 
 from flask import Flask
 
-from ..deals import version_of
-from ..models import Stage
+from ..deals import REFERENCES, version_of
+from ..models import Activity, Stage
+
+# What a page calls each field of a deal: the form's labels and the history's.
+FIELD_LABELS = {
+    "name": "Name",
+    "amount": "Amount",
+    "currency": "Currency",
+    "stage": "Stage",
+    "probability": "Probability",
+    "company_id": "Company",
+    "contact_id": "Contact",
+    "assigned_member_id": "Assignee",
+    "expected_close_date": "Expected close date",
+    "won_date": "Won date",
+    "lost_reason": "Lost reason",
+    "note": "Note",
+}
+NO_VALUE = "—"
 
 STAGE_LABELS = {
     Stage.LEAD: "Lead",
@@ -66,8 +86,45 @@ def activity_text(activity) -> str:
     return activity.content
 
 
+class ChangeInWords(NamedTuple):
+    label: str
+    old: str
+    new: str
+
+
+def changes_in_words(activity: Activity, names: Mapping[str, str]) -> list[ChangeInWords]:
+    """An activity's recorded changes as a page says them ("Amount", "¥1,200,000", "¥1,500,000"),
+    with records by name (names: id → name); empty for an activity that kept none."""
+    return [
+        ChangeInWords(
+            FIELD_LABELS[change["field"]],
+            _value_in_words(change["field"], change["old"], change.get("old_currency", change.get("currency")), names),
+            _value_in_words(change["field"], change["new"], change.get("currency"), names),
+        )
+        for change in activity.changes or ()
+    ]
+
+
+def _value_in_words(field: str, value: Any, currency: str | None, names: Mapping[str, str]) -> str:
+    if value is None:
+        return NO_VALUE
+    if field == "amount":
+        return money(Decimal(value), currency)
+    if field == "stage":
+        return stage_label(value)
+    if field == "probability":
+        return f"{value}%"
+    if field == "won_date":
+        return value[:10]  # the API's UTC timestamp, read as the day the deal was won
+    if field in REFERENCES:
+        return names.get(value, value)
+    return str(value)
+
+
 def register_formatting(app: Flask) -> None:
     app.jinja_env.filters.update(
-        money=money, stage_label=stage_label, initials=initials, moment=moment, iso=iso, activity_text=activity_text
+        money=money, stage_label=stage_label, initials=initials, moment=moment, iso=iso, activity_text=activity_text,
+        changes_in_words=changes_in_words,
     )
-    app.jinja_env.globals.update(version_of=version_of, stages=list(Stage), stage_labels=STAGE_LABELS, today=lambda: datetime.now(UTC).date())
+    app.jinja_env.globals.update(version_of=version_of, stages=list(Stage), stage_labels=STAGE_LABELS,
+                                 field_labels=FIELD_LABELS, today=lambda: datetime.now(UTC).date())

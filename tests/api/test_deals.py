@@ -149,15 +149,28 @@ def test_sort_by_name_ignores_case(api, make_deal):
     assert names == ["Apple", "banana", "cherry"]
 
 
-def test_sort_by_amount_puts_missing_amounts_lowest(api, make_deal):
-    for name, amount in [("mid", 500), ("none", None), ("high", 1000.5), ("low", 1)]:
-        make_deal(name=name, amount=amount)
+@pytest.mark.parametrize("stage", [None, "proposal"])
+def test_sort_by_amount_puts_missing_amounts_last_in_both_orders_across_pages(api, make_deal, stage):
+    amounts = [("mid", 500), ("none", None), ("high", 1000.5), ("low", 1), ("none", None), ("low", 1), ("none", None)]
+    made = [make_deal(name=name, amount=amount, stage=stage or "lead") for name, amount in amounts]
+    priced = sorted((deal for deal in made if deal["amount"] is not None), key=lambda deal: (deal["amount"], deal["id"]))
+    unpriced = sorted(deal["id"] for deal in made if deal["amount"] is None)
 
-    ascending = api.get(DEALS, query_string={"sort": "amount", "order": "asc"}).get_json()["items"]
-    descending = api.get(DEALS, query_string={"sort": "amount", "order": "desc"}).get_json()["items"]
+    def listed(order: str) -> list[str]:
+        ids = []
+        for offset in range(0, 9, 3):
+            page = api.get(DEALS, query_string={"sort": "amount", "order": order, "stage": stage, "limit": 3,
+                                                "offset": offset}).get_json()
+            ids += [item["id"] for item in page["items"]]
+        return ids
 
-    assert [item["name"] for item in ascending] == ["none", "low", "mid", "high"]
-    assert [item["name"] for item in descending] == ["high", "mid", "low", "none"]
+    ascending, descending = listed("asc"), listed("desc")
+
+    # Ties (equal amounts, and no amount) in id order, in the same direction as the amounts.
+    assert ascending == [deal["id"] for deal in priced] + unpriced
+    assert descending == [deal["id"] for deal in reversed(priced)] + unpriced[::-1]
+    names = {deal["id"]: deal["name"] for deal in made}
+    assert [names[deal_id] for deal_id in ascending] == ["low", "low", "mid", "high", "none", "none", "none"]
 
 
 def test_sort_by_updated_at_follows_the_latest_change(api, make_deal):
@@ -311,11 +324,101 @@ def test_activities_record_creation_updates_stage_changes_and_notes(api, make_de
     assert kinds[3] == ("note", "初回ヒアリング実施。")
     assert kinds[4][0] == "created"
     for activity in body["activities"]:
-        assert list(activity) == ["id", "type", "content", "deal_id", "contact_id", "created_by", "created_at"]
+        assert list(activity) == ["id", "type", "content", "deal_id", "contact_id", "created_by", "created_at", "changes"]
         assert re.fullmatch(r"act_[0-9a-f]{32}", activity["id"])
         assert activity["deal_id"] == deal["id"]
         assert activity["created_by"] == api.user["id"]
         assert TIMESTAMP.fullmatch(activity["created_at"])
+
+
+def test_an_update_keeps_each_change_with_its_old_and_new_value(api, make_deal):
+    company = api.post("/api/v1/crm/companies", json={"name": "株式会社A"}).get_json()["company"]
+    deal = make_deal(name="Annual plan", amount=1200000, expected_close_date="2026-03-31", probability=40)
+
+    api.patch(deal_url(deal), json={
+        "name": "Annual plan 2026", "amount": 1500000.5, "expected_close_date": "2026-04-30", "probability": 60,
+        "company_id": company["id"], "assigned_member_id": api.user["id"], "lost_reason": None,
+    })
+
+    updated = activities_of(api, deal)["activities"][0]
+    assert updated["type"] == "updated"
+    assert updated["content"] == "Updated name, amount, expected_close_date, probability, company_id, assigned_member_id."
+    assert updated["changes"] == [
+        {"field": "name", "old": "Annual plan", "new": "Annual plan 2026"},
+        {"field": "amount", "old": 1200000, "new": Decimal("1500000.5"), "currency": "JPY"},
+        {"field": "company_id", "old": None, "new": company["id"]},
+        {"field": "assigned_member_id", "old": None, "new": api.user["id"]},
+        {"field": "expected_close_date", "old": "2026-03-31", "new": "2026-04-30"},
+        {"field": "probability", "old": 40, "new": 60},
+    ]
+
+
+def test_a_changed_amount_and_currency_name_both_currencies(api, make_deal):
+    deal = make_deal(amount=1000)
+
+    api.patch(deal_url(deal), json={"amount": 12.5, "currency": "usd"})
+
+    assert activities_of(api, deal)["activities"][0]["changes"] == [
+        {"field": "amount", "old": 1000, "new": Decimal("12.5"), "currency": "USD", "old_currency": "JPY"},
+        {"field": "currency", "old": "JPY", "new": "USD"},
+    ]
+
+
+@pytest.mark.parametrize("route", ["stage", "patch"])
+def test_a_stage_change_keeps_the_move_and_what_it_implied(api, make_deal, route):
+    deal = make_deal(stage="negotiation", probability=70)
+
+    if route == "stage":
+        won = api.post(deal_url(deal, "/stage"), json={"stage": "closed_won"}).get_json()["deal"]
+    else:
+        won = api.patch(deal_url(deal), json={"stage": "closed_won"}).get_json()["deal"]
+
+    moved = activities_of(api, deal)["activities"][0]
+    assert (moved["type"], moved["content"]) == ("stage_change", "negotiation → closed_won")
+    assert moved["changes"] == [
+        {"field": "stage", "old": "negotiation", "new": "closed_won"},
+        {"field": "probability", "old": 70, "new": 100},
+        {"field": "won_date", "old": None, "new": won["won_date"]},
+    ]
+
+
+def test_reopening_a_lost_deal_records_its_lost_reason_cleared(api, make_deal):
+    deal = make_deal(stage="proposal")
+    api.post(deal_url(deal, "/stage"), json={"stage": "closed_lost", "lost_reason": "予算不足"})
+
+    api.post(deal_url(deal, "/stage"), json={"stage": "lead"})
+
+    reopened, reason, lost = activities_of(api, deal)["activities"][:3]
+    assert reason["changes"] == [{"field": "lost_reason", "old": None, "new": "予算不足"}]
+    assert lost["changes"] == [
+        {"field": "stage", "old": "proposal", "new": "closed_lost"},
+        {"field": "probability", "old": None, "new": 0},
+    ]
+    assert reopened["changes"] == [
+        {"field": "stage", "old": "closed_lost", "new": "lead"},
+        {"field": "lost_reason", "old": "予算不足", "new": None},
+    ]
+
+
+def test_a_patch_with_a_stage_and_fields_splits_the_changes_between_its_two_activities(api, make_deal):
+    deal = make_deal(stage="negotiation", probability=70)
+
+    api.patch(deal_url(deal), json={"name": "Renamed", "stage": "closed_lost", "lost_reason": "Went with a rival"})
+
+    updated, moved = activities_of(api, deal)["activities"][:2]
+    assert updated["content"] == "Updated name, lost_reason."
+    assert [change["field"] for change in updated["changes"]] == ["name", "lost_reason"]
+    assert moved["content"] == "negotiation → closed_lost"
+    assert moved["changes"] == [
+        {"field": "stage", "old": "negotiation", "new": "closed_lost"},
+        {"field": "probability", "old": 70, "new": 0},
+    ]
+
+
+def test_creations_and_notes_keep_no_changes(api, make_deal):
+    deal = make_deal(note="First call.")
+
+    assert [activity["changes"] for activity in activities_of(api, deal)["activities"]] == [None, None]
 
 
 def test_one_patch_with_stage_fields_and_note_records_each(api, make_deal):

@@ -65,7 +65,7 @@ def test_dragging_a_card_moves_the_deal_and_updates_the_columns(board: Page, api
     expect(total_amount(board, "proposal")).to_have_text("¥3,000,000")
     latest = board.locator(".recent-activity .recent-item").first
     expect(latest).to_contain_text("Tokyo Logistics annual plan")
-    expect(latest).to_contain_text("Moved from Lead to Proposal")
+    expect(latest).to_contain_text("Stage Lead → Proposal")
 
     board.reload()
     expect(card_in(board, "proposal", moving["id"])).to_be_visible()

@@ -50,5 +50,5 @@ def test_dragging_a_card_logs_no_errors(board: Page, console_problems, make_deal
     drag_card(board, deal["id"], "qualification")
 
     expect(card_in(board, "qualification", deal["id"])).to_be_visible()
-    expect(board.locator(".recent-activity .recent-item").first).to_contain_text("Moved from Lead to Qualification")
+    expect(board.locator(".recent-activity .recent-item").first).to_contain_text("Stage Lead → Qualification")
     assert console_problems == [], console_problems

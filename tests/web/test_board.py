@@ -356,7 +356,7 @@ def test_recent_activity_lists_the_organizations_latest_changes(web, rival, make
     for response in (web.get("/"), web.get("/board/activity", htmx=True)):
         items = page_of(response).find_all("li", cls="recent-item")
         texts = [item.text for item in items]
-        assert "Moved from Lead to Proposal" in texts[0]
+        assert "Stage Lead → Proposal" in texts[0]
         assert items[0].one("a").attrs["href"] == f"/deals/{deal['id']}"
         assert any("Deal created." in text for text in texts)
         assert not any("Rival secret" in text or "Gone deal" in text for text in texts)

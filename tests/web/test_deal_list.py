@@ -85,7 +85,7 @@ def test_search_and_stage_combine(web, five_deals):
     [
         ("name", "asc", ["alpha", "Bravo", "Charlie", "Delta", "Echo"]),
         ("name", "desc", ["Echo", "Delta", "Charlie", "Bravo", "alpha"]),
-        ("amount", "asc", ["Echo", "alpha", "Delta", "Charlie", "Bravo"]),
+        ("amount", "asc", ["alpha", "Delta", "Charlie", "Bravo", "Echo"]),  # no amount: last either way
         ("amount", "desc", ["Bravo", "Charlie", "Delta", "alpha", "Echo"]),
         ("created_at", "asc", ["Charlie", "alpha", "Echo", "Bravo", "Delta"]),
         ("created_at", "desc", ["Delta", "Bravo", "Echo", "alpha", "Charlie"]),

@@ -196,7 +196,7 @@ def test_the_feed_reads_stage_changes_and_updates_as_words_with_their_author(web
     document = page_of(web.get(f"/deals/{deal['id']}"))
 
     items = document.by_id("feed").find_all("li", cls="feed-item")
-    assert items[0].one(cls="feed-content").text == "Moved from Lead to Proposal"
+    assert items[0].one(cls="feed-content").text == "Stage Lead → Proposal"
     assert items[0].one(cls="feed-type").text == "Stage change"
     assert "Ann Example" in items[0].one(cls="feed-meta").text
 
