@@ -1,6 +1,7 @@
-"""The deal form's side of HTML: reading what a form sends into the values the deal schema parses,
-and showing a deal's fields as a form's strings. The rules stay in the domain (crm/deals.py); this
-only reads what people type, the way they type it."""
+"""The deal forms' side of HTML: reading what a form sends into the values the deal schema parses,
+showing a deal's fields as a form's strings, and the one-time key with which a form that creates a
+deal creates it once. The rules stay in the domain (crm/deals.py); this only reads what people
+type, the way they type it."""
 
 import re
 import secrets
@@ -16,10 +17,20 @@ from ..currencies import ISO_4217
 from ..deals import DEAL_FIELD_PARSERS, DEFAULT_CURRENCY, STAGE_BOUND_FIELDS, STAGES, version_of
 from ..idempotency import is_valid_key
 from ..models import Deal, Stage
+from ..validation import FieldError
 from .format import CURRENCY_SYMBOLS
 
-# Fields a form must send even empty: the schema says what is wrong with an empty one.
-_ALWAYS_SENT = frozenset({"name", "stage", "currency"})
+
+def _takes_null(parse) -> bool:
+    try:
+        parse(None)
+    except FieldError:
+        return False
+    return True
+
+
+# Fields passed on even empty, for the schema to say what is wrong with that: those it does not let be null.
+_ALWAYS_SENT = frozenset(name for name, parse in DEAL_FIELD_PARSERS.items() if not _takes_null(parse))
 FORM_KEY_FIELD = "form_key"
 # Each stage-bound field and the stages (values, in pipeline order) in which the form shows it.
 STAGE_BOUND = {name: [stage.value for stage in Stage if stage in stages] for name, stages in STAGE_BOUND_FIELDS.items()}

@@ -11,13 +11,10 @@ from . import deal_form
 from .htmx import form_version, is_htmx, page_or_fragment, redirect_to
 
 bp = Blueprint("deal_pages", __name__, url_prefix="/deals")
+# Every form that creates a deal (this form, the board's quick add) carries a key made as it renders.
 bp.add_app_template_global(deal_form.new_form_key)
 CHOICES_LIMIT = 200
 ACTIVITY_KINDS = [ActivityType.NOTE, ActivityType.CALL, ActivityType.EMAIL, ActivityType.MEETING]
-# Each form's fields in the order it shows them, so that focus goes to the first one refused.
-DEAL_FORM_ORDER = ["name", "amount", "currency", "stage", "probability", "company_id", "contact_id",
-                   "assigned_member_id", "expected_close_date", "won_date", "lost_reason", "note"]
-ACTIVITY_FORM_ORDER = ["type", "content"]
 
 
 @bp.before_request
@@ -89,7 +86,7 @@ def _deal_page(deal_id: str, values: dict | None = None, errors: dict | None = N
     deal = deals.get_deal(current_user.organization_id, deal_id, with_relations=True)
     history = deals.list_activities(current_user.organization_id, deal_id, Params(request.args.to_dict(flat=False)))
     return render_template("deals/show.html", deal=deal, history=history, kinds=ACTIVITY_KINDS, values=values or {},
-                           errors=errors or {}, focus=_first_refused(ACTIVITY_FORM_ORDER, errors or {}))
+                           errors=errors or {})
 
 
 def _history(deal_id: str, values: dict, errors: dict) -> str:
@@ -97,12 +94,7 @@ def _history(deal_id: str, values: dict, errors: dict) -> str:
     or on the first refused field) and the first page of the feed."""
     history = deals.list_activities(current_user.organization_id, deal_id, Params({}))
     return render_template("partials/deal_history.html", deal_id=deal_id, history=history, kinds=ACTIVITY_KINDS,
-                           values=values, errors=errors, focus=_first_refused(ACTIVITY_FORM_ORDER, errors) or "content")
-
-
-def _first_refused(order: list[str], errors: dict) -> str | None:
-    """The field that gets the focus after a refusal: the first with a message, in the form's order."""
-    return next((name for name in order if name in errors), None)
+                           values=values, errors=errors, focus_form=True)
 
 
 @bp.get("/<deal_id>/edit")
@@ -164,12 +156,11 @@ def _form_again(deal, error: ValidationFailed | StaleVersion | KeyReused):
 
 
 def _form(deal, values: dict, errors: dict | None = None) -> dict:
-    """What the deal form shows: the values, a message beside each refused field with the focus on
-    the first, the fields of the stage shown, and the dropdowns' options."""
+    """What the deal form shows: the values, a message beside each refused field, the fields of the
+    stage shown, and the dropdowns' options."""
     errors = errors or {}
     return {
-        "deal": deal, "values": values, "errors": errors, "focus": _first_refused(DEAL_FORM_ORDER, errors),
-        "form_fields": DEAL_FORM_ORDER, "stage_bound": deal_form.STAGE_BOUND,
+        "deal": deal, "values": values, "errors": errors, "stage_bound": deal_form.STAGE_BOUND,
         "off_stage": deal_form.off_stage(values, errors), "shown_stage": deal_form.shown_stage(values),
         "fixed_probability": deals.PROBABILITY_OF_CLOSED, **_choices(deal),
     }
