@@ -214,7 +214,7 @@ def test_after_a_refused_activity_the_focus_is_on_the_text(board: Page, console_
     assert console_problems == [], console_problems
 
 
-def test_a_refused_sign_in_focuses_the_first_field(page: Page, console_problems, browser_user):
+def test_a_refused_sign_in_focuses_the_field_to_fill_in_again(page: Page, console_problems, browser_user):
     page.goto("/login")
     page.get_by_label("Email").fill(browser_user["email"])
     page.get_by_label("Password").fill("not the password")
@@ -222,6 +222,6 @@ def test_a_refused_sign_in_focuses_the_first_field(page: Page, console_problems,
     page.get_by_role("button", name="Sign in").click()
 
     expect(page.locator("#sign-in-error")).to_have_text("Invalid email or password.")
-    expect(page.get_by_label("Email")).to_be_focused()
-    assert active_id(page) == "email"
+    expect(page.get_by_label("Password")).to_have_attribute("aria-invalid", "true")
+    assert active_id(page) == "password"  # the only field marked invalid: it comes back empty
     assert console_problems == [], console_problems

@@ -309,15 +309,16 @@ def test_a_new_deal_form_that_already_created_a_deal_and_came_back_changed_asks_
 # --- The sign-in form -----------------------------------------------------------------------------
 
 
-def test_a_refused_sign_in_marks_both_fields_and_focuses_the_first(app, api):
+def test_a_refused_sign_in_focuses_the_password_to_type_again(app, api):
     client = app.test_client()
 
     response = sign_in_through_form(client, api.user["email"], "wrong password")
 
     assert response.status_code == 401
     document = page_of(response)
-    assert focused(document) == ["email"]
-    for name in ("email", "password"):
-        field = document.by_id(name)
-        assert (field.attrs["aria-invalid"], field.attrs["aria-describedby"]) == ("true", "sign-in-error")
-    assert document.by_id("email").attrs["value"] == api.user["email"]
+    assert focused(document) == ["password"]
+    password, email = document.by_id("password"), document.by_id("email")
+    assert (password.attrs["aria-invalid"], password.attrs["aria-describedby"]) == ("true", "sign-in-error")
+    assert email.attrs["aria-describedby"] == "sign-in-error"  # the message may be about it too
+    assert email.attrs["value"] == api.user["email"]
+    assert focused(page_of(client.get("/login"))) == ["email"]
