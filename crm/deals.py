@@ -8,7 +8,7 @@ from collections.abc import Collection, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -78,6 +78,17 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # A closed deal's probability is a fact, not a guess.
 PROBABILITY_OF_CLOSED = {Stage.CLOSED_WON: 100, Stage.CLOSED_LOST: 0}
+# The stages in which a person decides each of these fields; in every other stage the stage decides
+# it (a closed deal's probability above; only a won deal has a won date, only a lost one a reason).
+STAGE_BOUND_FIELDS: dict[str, frozenset[Stage]] = {
+    "probability": frozenset(Stage) - PROBABILITY_OF_CLOSED.keys(),
+    "won_date": frozenset({Stage.CLOSED_WON}),
+    "lost_reason": frozenset({Stage.CLOSED_LOST}),
+}
+DEFAULT_CURRENCY = "JPY"
+# Problems a caller found in its own reading of the input (a form's amount it could not read),
+# reported together with the domain's own so that nothing applies: field name -> message.
+Refused = Mapping[str, str]
 
 
 @dataclass(frozen=True)
@@ -184,64 +195,6 @@ def add_activity(actor: Member, deal_id: str, data: Mapping[str, Any]) -> Activi
     return activity
 
 
-def fields_from_form(form: Mapping[str, str]) -> dict[str, Any]:
-    """Turn an HTML form's strings into the values the deal schema parses, so that forms and the
-    API share one set of rules: an empty optional field means null, numbers are read as numbers
-    (a thousands separator allowed), and anything unreadable is passed on for the schema to refuse."""
-    fields: dict[str, Any] = {}
-    stage = form.get("stage", "")
-    # A form shows every field at once; those that the chosen stage decides are not the user's to send.
-    decided_by_stage = {
-        "probability": stage in PROBABILITY_OF_CLOSED,
-        "won_date": stage != Stage.CLOSED_WON,
-        "lost_reason": stage != Stage.CLOSED_LOST,
-    }
-    for name in DEAL_FIELD_PARSERS:
-        if name not in form or decided_by_stage.get(name, False):
-            continue
-        value = form[name].strip()
-        if name == "note" and not value:
-            continue
-        if not value and name not in ("name", "stage", "currency"):
-            fields[name] = None
-        elif name in ("amount", "probability"):
-            fields[name] = _number_or_text(value)
-        else:
-            fields[name] = value
-    return fields
-
-
-def form_values(deal: Deal) -> dict[str, str]:
-    """A deal's fields as an HTML form shows them (the inverse of fields_from_form)."""
-    values = {
-        "name": deal.name,
-        "amount": "" if deal.amount is None else f"{deal.amount.normalize():f}",
-        "stage": deal.stage.value,
-        "company_id": deal.company_id or "",
-        "contact_id": deal.contact_id or "",
-        "assigned_member_id": deal.assigned_member_id or "",
-        "expected_close_date": deal.expected_close_date.isoformat() if deal.expected_close_date else "",
-        "probability": "" if deal.probability is None else str(deal.probability),
-        "lost_reason": deal.lost_reason or "",
-        "won_date": deal.won_date.date().isoformat() if deal.won_date else "",
-        "currency": deal.currency,
-        "version": version_of(deal),
-    }
-    return values
-
-
-def _number_or_text(value: str) -> Any:
-    try:
-        number = Decimal(value.replace(",", ""))
-    except InvalidOperation:
-        return value
-    # Only numbers of a sensible size become ints: int("1e999999999999") would take all memory;
-    # a huge Decimal is refused by the schema's range check as it is.
-    if number.is_finite() and number.adjusted() < 30 and number == number.to_integral_value():
-        return int(number)
-    return number
-
-
 def counted_deals(organization_id: str, stage: Stage | None = None) -> int:
     """How many live deals the organization has (in a stage), from the kept totals."""
     return db.session.scalar(totals.counted_query(organization_id, stage))
@@ -275,21 +228,19 @@ def get_deal(organization_id: str, deal_id: str, *, with_relations: bool = False
     return deal
 
 
-def create_deal(actor: Member, data: Mapping[str, Any]) -> Deal:
+def create_deal(actor: Member, data: Mapping[str, Any], refused: Refused | None = None) -> Deal:
     """Create a deal from submitted fields and record its creation (and note)."""
-    fields, errors = v.collect_fields(
-        data, DEAL_FIELD_PARSERS, required=frozenset({"name"}), read_only=READ_ONLY_FIELDS
-    )
+    fields, errors = _collect_new(data, refused)
     with _transaction():
         return _create(actor, fields, errors)
 
 
-def create_deal_once(actor: Member, data: Mapping[str, Any], key: str) -> tuple[Deal, bool]:
+def create_deal_once(
+    actor: Member, data: Mapping[str, Any], key: str, refused: Refused | None = None
+) -> tuple[Deal, bool]:
     """create_deal for a request that may be retried or sent twice at once: the first request with
     this key creates the deal; every other one gets that deal, with True (a replay)."""
-    fields, errors = v.collect_fields(
-        data, DEAL_FIELD_PARSERS, required=frozenset({"name"}), read_only=READ_ONLY_FIELDS
-    )
+    fields, errors = _collect_new(data, refused)
     deal_id = new_id("deal")
     with _transaction():
         earlier = idempotency.claim(actor.id, key, data, deal_id)
@@ -298,12 +249,19 @@ def create_deal_once(actor: Member, data: Mapping[str, Any], key: str) -> tuple[
         return _create(actor, fields, errors, deal_id), False
 
 
+def _collect_new(data: Mapping[str, Any], refused: Refused | None) -> tuple[dict[str, Any], dict[str, str]]:
+    fields, errors = v.collect_fields(
+        data, DEAL_FIELD_PARSERS, required=frozenset({"name"}), read_only=READ_ONLY_FIELDS
+    )
+    return fields, {**(refused or {}), **errors}
+
+
 def _create(actor: Member, fields: dict[str, Any], errors: dict[str, str], deal_id: str | None = None) -> Deal:
     note = fields.pop("note", None)
     now = now_utc()
     reference_errors = _reference_errors(actor.organization_id, fields)
     deal = Deal(
-        id=deal_id or new_id("deal"), organization_id=actor.organization_id, stage=Stage.LEAD, currency="JPY",
+        id=deal_id or new_id("deal"), organization_id=actor.organization_id, stage=Stage.LEAD, currency=DEFAULT_CURRENCY,
         created_at=now, updated_at=now,
     )
     _assign(deal, fields)
@@ -317,9 +275,13 @@ def _create(actor: Member, fields: dict[str, Any], errors: dict[str, str], deal_
     return deal
 
 
-def update_deal(actor: Member, deal_id: str, data: Mapping[str, Any], if_version: Versions = None) -> Deal:
+def update_deal(
+    actor: Member, deal_id: str, data: Mapping[str, Any], if_version: Versions = None,
+    refused: Refused | None = None,
+) -> Deal:
     """Change only the submitted fields of a deal, with stage side effects and history."""
     fields, errors = v.collect_fields(data, DEAL_FIELD_PARSERS, read_only=READ_ONLY_FIELDS)
+    errors = {**(refused or {}), **errors}
     with _transaction():
         return _apply_change(actor, deal_id, fields, errors, if_version)
 
@@ -480,9 +442,9 @@ def _settle_stage(deal: Deal, previous: Stage | None, sent: Mapping[str, Any], n
     expected = PROBABILITY_OF_CLOSED.get(deal.stage)
     if expected is not None and deal.probability != expected:
         errors["probability"] = f"must be {expected} for a deal in stage {deal.stage.value}."
-    if deal.won_date is not None and deal.stage != Stage.CLOSED_WON:
+    if deal.won_date is not None and deal.stage not in STAGE_BOUND_FIELDS["won_date"]:
         errors["won_date"] = "can only be set on a deal in stage closed_won."
-    if deal.lost_reason is not None and deal.stage != Stage.CLOSED_LOST:
+    if deal.lost_reason is not None and deal.stage not in STAGE_BOUND_FIELDS["lost_reason"]:
         errors["lost_reason"] = "can only be set on a deal in stage closed_lost."
     return errors
 

@@ -45,7 +45,8 @@ API = "/api/v1/crm"
 DEALS_API = f"{API}/deals"
 PATH_PARAMETER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 ID_PARAMETERS = {"deal_id", "company_id", "contact_id"}
-CSRF_VALUE = re.compile(r'(X-CSRFToken": "|name="csrf_token" value=")[^"]+')
+# Fresh on every render: CSRF tokens and the one-time keys of forms that create a deal.
+CSRF_VALUE = re.compile(r'(X-CSRFToken": "|name="csrf_token" value="|name="form_key" value=")[^"]+')
 MARKER = "zyzzyva"  # in every name, note and reason of the other organization (lower-cased)
 SEARCHED = "ZYZZYVA"  # how searches type it: an echo of the search box is not a leak
 RIVAL_AMOUNT = 987654321
@@ -273,7 +274,7 @@ def browser_of(app, api_client) -> Browser:
 
 
 def normalized(response, ids: dict[str, str] | None = None) -> str:
-    """A page with its CSRF tokens (fresh on every render) and the ids it was asked about blanked."""
+    """A page with its CSRF tokens and form keys (fresh on every render) and the ids it was asked about blanked."""
     text = CSRF_VALUE.sub(r"\1<token>", response.get_data(as_text=True))
     for name, value in (ids or {}).items():
         if name in ID_PARAMETERS:

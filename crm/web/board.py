@@ -6,9 +6,10 @@ from flask import Blueprint, Response, flash, make_response, render_template, re
 from flask_login import current_user, login_required
 
 from .. import board, deals, directory
-from ..errors import BadParameter, NotFound, StaleVersion, ValidationFailed
+from ..errors import BadParameter, KeyReused, NotFound, StaleVersion, ValidationFailed
 from ..listing import Params
 from ..models import Stage
+from . import deal_form
 from .errors import fields_sentence
 from .format import stage_label
 from .htmx import form_version, is_htmx, page_or_fragment, redirect_to
@@ -89,26 +90,44 @@ def move(deal_id: str):
 
 @bp.post("/board/quick-add")
 def quick_add():
-    """Create a deal from the lead column's small form; answer the lead column with the form ready again."""
+    """Create a lead (once per form, assigned to me) from the lead column's small form; answer the
+    lead column with the form ready again and where the deal went."""
     values = {name: request.form.get(name, "") for name in QUICK_ADD_FIELDS}
+    values[deal_form.FORM_KEY_FIELD] = request.form.get(deal_form.FORM_KEY_FIELD, "")
     try:
-        deal = deals.create_deal(current_user, deals.fields_from_form(values))
-    except ValidationFailed as error:
-        form_state = {"quick_add_values": values, "quick_add_errors": error.fields, "quick_add_focus": True}
-        if is_htmx():
-            return _lead_column(**form_state), 422
-        return render_template("board/index.html", **_board_context(board.BoardFilter()), **form_state), 422
+        deal = deal_form.create_deal(current_user, values)
+    except (ValidationFailed, KeyReused) as error:
+        return _quick_add_again(values, error)
     if not is_htmx():
-        flash(f"Added “{deal.name}”.", "success")
+        flash(f"Added “{deal.name}” to {stage_label(deal.stage)}.", "success")
         return redirect_to("board.index")
-    response = make_response(_lead_column(quick_add_focus=True))
+    response = make_response(_lead_column(quick_added=deal))
     response.headers["HX-Trigger"] = "activity-changed"
     return response
 
 
-def _lead_column(**form_state) -> str:
+def _quick_add_again(values: dict, error: ValidationFailed | KeyReused):
+    """The quick add form with what was typed: a message beside each bad field (422), or, when this
+    form already added a deal and came back changed, a notice and a new key (409)."""
+    sent_before = isinstance(error, KeyReused)
+    if sent_before:
+        values[deal_form.FORM_KEY_FIELD] = deal_form.new_form_key()
+    form_state = {"quick_add_values": values, "quick_add_errors": {} if sent_before else error.fields,
+                  "quick_add_sent_before": sent_before}
+    status = 409 if sent_before else 422
+    if is_htmx():
+        return _lead_column(**form_state), status
+    return render_template("board/index.html", **_board_context(board.BoardFilter()), **form_state), status
+
+
+def _lead_column(quick_added=None, **form_state) -> str:
+    """The lead column under the page's filter; quick_added: the deal just added, which the quick
+    add form names, saying so when the filter hides it."""
     board_filter = _filter_of_current_page()
     lead = board.columns(current_user.organization_id, board_filter, [Stage.LEAD])[0]
+    if quick_added is not None:
+        form_state["quick_added"] = quick_added
+        form_state["quick_added_hidden"] = all(card.id != quick_added.id for card in lead.cards)
     return render_template("partials/board_column.html", column=lead, board_filter=board_filter, **form_state)
 
 

@@ -4,13 +4,15 @@ from flask import Blueprint, flash, render_template, request
 from flask_login import current_user, login_required
 
 from .. import deals, directory
-from ..errors import StaleVersion, ValidationFailed
+from ..errors import KeyReused, StaleVersion, ValidationFailed
 from ..listing import Params
 from ..models import ActivityType
-from .errors import fields_sentence
+from . import deal_form
 from .htmx import form_version, is_htmx, page_or_fragment, redirect_to
 
 bp = Blueprint("deal_pages", __name__, url_prefix="/deals")
+# Every form that creates a deal (this form, the board's quick add) carries a key made as it renders.
+bp.add_app_template_global(deal_form.new_form_key)
 CHOICES_LIMIT = 200
 ACTIVITY_KINDS = [ActivityType.NOTE, ActivityType.CALL, ActivityType.EMAIL, ActivityType.MEETING]
 
@@ -32,17 +34,17 @@ def index():
 
 @bp.get("/new")
 def new():
-    """Show an empty deal form."""
-    return render_template("deals/form.html", deal=None, values={"stage": "lead", "currency": "JPY"}, errors={},
-                           **_choices())
+    """Show an empty deal form, assigned to the signed-in user."""
+    values = {"stage": "lead", "currency": deals.DEFAULT_CURRENCY, "assigned_member_id": current_user.id}
+    return render_template("deals/form.html", **_form(None, values))
 
 
 @bp.post("")
 def create():
-    """Create a deal from the form; show the form again with messages when something is wrong."""
+    """Create a deal from the form (once per form); show the form again with messages when something is wrong."""
     try:
-        deal = deals.create_deal(current_user, deals.fields_from_form(request.form))
-    except ValidationFailed as error:
+        deal = deal_form.create_deal(current_user, request.form)
+    except (ValidationFailed, KeyReused) as error:
         return _form_again(None, error)
     flash(f"Created “{deal.name}”.", "success")
     return redirect_to("deal_pages.show", deal_id=deal.id)
@@ -51,9 +53,7 @@ def create():
 @bp.get("/<deal_id>")
 def show(deal_id: str):
     """Show a deal: every field, its company and contact, and its activity history."""
-    deal = deals.get_deal(current_user.organization_id, deal_id, with_relations=True)
-    history = deals.list_activities(current_user.organization_id, deal_id, Params(request.args.to_dict(flat=False)))
-    return render_template("deals/show.html", deal=deal, history=history, kinds=ACTIVITY_KINDS, values={}, errors={})
+    return _deal_page(deal_id)
 
 
 @bp.get("/<deal_id>/activities")
@@ -74,16 +74,24 @@ def log_activity(deal_id: str):
         deals.add_activity(current_user, deal_id, values)
     except ValidationFailed as error:
         if not is_htmx():
-            flash(fields_sentence(error), "error")
-            return redirect_to("deal_pages.show", deal_id=deal_id)
+            return _deal_page(deal_id, values, error.fields), 422
         return _history(deal_id, values=values, errors=error.fields), 422
     if not is_htmx():
         return redirect_to("deal_pages.show", deal_id=deal_id)
     return _history(deal_id, values={}, errors={})
 
 
+def _deal_page(deal_id: str, values: dict | None = None, errors: dict | None = None) -> str:
+    """The deal page; values and errors: a refused activity form, kept as typed with its messages."""
+    deal = deals.get_deal(current_user.organization_id, deal_id, with_relations=True)
+    history = deals.list_activities(current_user.organization_id, deal_id, Params(request.args.to_dict(flat=False)))
+    return render_template("deals/show.html", deal=deal, history=history, kinds=ACTIVITY_KINDS, values=values or {},
+                           errors=errors or {})
+
+
 def _history(deal_id: str, values: dict, errors: dict) -> str:
-    """The history panel: the activity form (kept as typed when refused) and the first page of the feed."""
+    """The history panel: the activity form (kept as typed when refused, focused for the next entry
+    or on the first refused field) and the first page of the feed."""
     history = deals.list_activities(current_user.organization_id, deal_id, Params({}))
     return render_template("partials/deal_history.html", deal_id=deal_id, history=history, kinds=ACTIVITY_KINDS,
                            values=values, errors=errors, focus_form=True)
@@ -93,14 +101,15 @@ def _history(deal_id: str, values: dict, errors: dict) -> str:
 def edit(deal_id: str):
     """Show the deal's form filled in."""
     deal = deals.get_deal(current_user.organization_id, deal_id, with_relations=True)
-    return render_template("deals/form.html", deal=deal, values=deals.form_values(deal), errors={}, **_choices(deal))
+    return render_template("deals/form.html", **_form(deal, deal_form.form_values(deal)))
 
 
 @bp.post("/<deal_id>/edit")
 def update(deal_id: str):
     """Save the edit form."""
+    read = deal_form.read_form(request.form)
     try:
-        deal = deals.update_deal(current_user, deal_id, deals.fields_from_form(request.form), form_version())
+        deal = deals.update_deal(current_user, deal_id, read.fields, form_version(), read.refused)
     except (ValidationFailed, StaleVersion) as error:
         return _form_again(deals.get_deal(current_user.organization_id, deal_id, with_relations=True), error)
     flash(f"Saved “{deal.name}”.", "success")
@@ -127,18 +136,34 @@ def delete(deal_id: str):
     return redirect_to("board.index")
 
 
-def _form_again(deal, error: ValidationFailed | StaleVersion):
-    """The same form with what was typed: a message beside each bad field (422), or, when someone
-    else changed the deal meanwhile, a notice and the form now based on the current version (409),
-    so that saving it once more is a deliberate overwrite."""
+def _form_again(deal, error: ValidationFailed | StaleVersion | KeyReused):
+    """The same form with what was typed: a message beside each bad field (422), focus on the
+    first; or, when someone else changed the deal meanwhile, a notice and the form now based on the
+    current version (409), so that saving it once more is a deliberate overwrite; or, when this new
+    deal form already created a deal and came back changed (the back button), a notice and a new
+    form key (409), so that creating another one is deliberate too."""
     values = request.form.to_dict()
-    stale = isinstance(error, StaleVersion)
+    stale, sent_before = isinstance(error, StaleVersion), isinstance(error, KeyReused)
     if stale:
         values["version"] = error.current
+    if sent_before:
+        values[deal_form.FORM_KEY_FIELD] = deal_form.new_form_key()
+    errors = error.fields if isinstance(error, ValidationFailed) else {}
     return page_or_fragment(
-        "deals/form.html", "partials/deal_form.html", status=409 if stale else 422, deal=deal, values=values,
-        errors={} if stale else error.fields, changed_meanwhile=stale, **_choices(deal),
+        "deals/form.html", "partials/deal_form.html", status=422 if errors else 409, changed_meanwhile=stale,
+        sent_before=sent_before, **_form(deal, values, errors),
     )
+
+
+def _form(deal, values: dict, errors: dict | None = None) -> dict:
+    """What the deal form shows: the values, a message beside each refused field, the fields of the
+    stage shown, and the dropdowns' options."""
+    errors = errors or {}
+    return {
+        "deal": deal, "values": values, "errors": errors, "stage_bound": deal_form.STAGE_BOUND,
+        "off_stage": deal_form.off_stage(values, errors), "shown_stage": deal_form.shown_stage(values),
+        "fixed_probability": deals.PROBABILITY_OF_CLOSED, **_choices(deal),
+    }
 
 
 def _choices(deal=None) -> dict:
@@ -155,4 +180,6 @@ def _choices(deal=None) -> dict:
         for key, current in (("companies", deal.company), ("contacts", deal.contact), ("members", deal.assignee)):
             if current is not None and current not in choices[key]:
                 choices[key].append(current)
+    elif all(member.id != current_user.id for member in choices["members"]):
+        choices["members"].append(current_user)  # a new deal's assignee by default
     return choices

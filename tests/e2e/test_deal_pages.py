@@ -97,3 +97,131 @@ def test_deleting_a_deal_after_confirming(board: Page, console_problems, api, ma
     expect(count_badge(board, "qualification")).to_have_text("1")
     assert api.get(f"{DEALS_API}/{doomed['id']}").status_code == 404
     assert console_problems == [], console_problems
+
+
+def active_id(page: Page) -> str:
+    return page.evaluate("document.activeElement && document.activeElement.id")
+
+
+def test_the_fields_of_a_stage_follow_the_stage_select_and_nothing_typed_vanishes_unseen(
+    board: Page, console_problems, api, make_deal
+):
+    deal = make_deal(name="Follow the stage", stage="negotiation", probability=70)
+    board.goto(f"/deals/{deal['id']}/edit")
+    stage = board.get_by_label("Stage", exact=True)
+    probability = board.get_by_label("Probability (%)")
+    won_date = board.get_by_label("Won date")
+    lost_reason = board.get_by_label("Lost reason")
+    expect(probability).to_be_visible()
+    expect(won_date).to_be_hidden()
+    expect(lost_reason).to_be_hidden()
+
+    stage.select_option("closed_won")
+    expect(won_date).to_be_visible()
+    expect(probability).to_be_hidden()
+    expect(board.get_by_text("Won deals have a probability of 100%.")).to_be_visible()
+    won_date.fill("2026-02-03")
+
+    stage.select_option("closed_lost")
+    expect(won_date).to_be_hidden()
+    dropped = board.locator("[data-dropped=won_date]")
+    expect(dropped).to_be_visible()
+    expect(dropped).to_have_text("The won date is not saved with this stage: only Won deals have one. Choose Won again to keep it.")
+    expect(board.get_by_text("Lost deals have a probability of 0%.")).to_be_visible()
+    stage.select_option("closed_won")
+    expect(won_date).to_have_value("2026-02-03")  # kept in the page, not thrown away
+    expect(dropped).to_be_hidden()
+    stage.select_option("closed_lost")
+    lost_reason.fill("Chose a competitor")
+
+    board.get_by_role("button", name="Save changes").click()
+
+    expect(board).to_have_url(re.compile(rf"/deals/{deal['id']}$"))
+    stored = get_deal(api, deal["id"])
+    assert (stored["stage"], stored["lost_reason"], stored["won_date"], stored["probability"]) == (
+        "closed_lost", "Chose a competitor", None, 0)
+    assert console_problems == [], console_problems
+
+
+def test_a_field_refused_for_its_stage_stays_in_view_with_its_message(board: Page, console_problems, make_deal):
+    deal = make_deal(name="Stale page", stage="closed_won", won_date="2026-01-15T00:00:00Z")
+    board.goto(f"/deals/{deal['id']}/edit")
+    # A page that lost its script (or was saved before a stage change) still sends the won date.
+    board.evaluate("document.getElementById('stage').value = 'negotiation'")
+    board.evaluate("document.getElementById('probability').disabled = false")
+
+    with board.expect_response(lambda r: r.request.method == "POST") as answer:
+        board.get_by_role("button", name="Save changes").click()
+
+    assert answer.value.status == 422
+    won_date = board.get_by_label("Won date")
+    expect(won_date).to_be_visible()
+    expect(board.locator("#won_date-error")).to_have_text("can only be set on a deal in stage closed_won.")
+    expect(won_date).to_be_focused()
+    assert console_problems == [], console_problems
+
+
+@pytest.mark.parametrize("path, button", [("/deals/new", "Create deal"), ("edit", "Save changes")])
+def test_after_a_refused_deal_form_the_focus_is_on_the_first_refused_field(board: Page, console_problems, make_deal, path, button):
+    deal = make_deal(name="Focus me")
+    board.goto(f"/deals/{deal['id']}/edit" if path == "edit" else path)
+    board.get_by_label("Amount", exact=True).fill("$500")
+    board.get_by_label("Probability (%)").fill("150")
+
+    with board.expect_response(lambda r: r.request.method == "POST") as answer:
+        board.get_by_role("button", name=button).click()
+
+    assert answer.value.status == 422
+    expected = "name" if path == "/deals/new" else "amount"  # the new form's name is empty too
+    expect(board.locator(f"#{expected}")).to_be_focused()
+    assert active_id(board) == expected
+    expect(board.locator("#amount-error")).to_have_text("is in USD ($), but the deal's currency is JPY.")
+    assert console_problems == [], console_problems
+
+
+def test_without_javascript_a_refused_deal_form_focuses_its_first_refused_field(browser, base_url, browser_user):
+    context = browser.new_context(base_url=base_url, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto("/login")
+        page.get_by_label("Email").fill(browser_user["email"])
+        page.get_by_label("Password").fill(browser_user["password"])
+        page.get_by_role("button", name="Sign in").click()
+        page.goto("/deals/new")
+        page.get_by_label("Name", exact=True).fill("No script")
+        page.get_by_label("Amount", exact=True).fill("1.200.000")
+
+        page.get_by_role("button", name="Create deal").click()
+
+        expect(page.locator("#amount-error")).to_contain_text("must be a number such as 1,200,000")
+        expect(page.get_by_label("Amount", exact=True)).to_be_focused()
+    finally:
+        context.close()
+
+
+def test_after_a_refused_activity_the_focus_is_on_the_text(board: Page, console_problems, make_deal):
+    deal = make_deal(name="Notes")
+    board.goto(f"/deals/{deal['id']}")
+    board.get_by_label("What happened?").fill("   ")
+
+    with board.expect_response(lambda r: r.request.method == "POST") as answer:
+        board.get_by_role("button", name="Add to history").click()
+
+    assert answer.value.status == 422
+    expect(board.locator("#activity-content-error")).to_have_text("must not be empty.")
+    expect(board.get_by_label("What happened?")).to_be_focused()
+    assert active_id(board) == "activity-content"
+    assert console_problems == [], console_problems
+
+
+def test_a_refused_sign_in_focuses_the_field_to_fill_in_again(page: Page, console_problems, browser_user):
+    page.goto("/login")
+    page.get_by_label("Email").fill(browser_user["email"])
+    page.get_by_label("Password").fill("not the password")
+
+    page.get_by_role("button", name="Sign in").click()
+
+    expect(page.locator("#sign-in-error")).to_have_text("Invalid email or password.")
+    expect(page.get_by_label("Password")).to_have_attribute("aria-invalid", "true")
+    assert active_id(page) == "password"  # the only field marked invalid: it comes back empty
+    assert console_problems == [], console_problems

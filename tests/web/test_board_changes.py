@@ -14,6 +14,7 @@ from .conftest import (
     page_of,
     path_of,
 )
+from .test_deal_pages import focused
 
 
 def move(web, deal_id, stage, from_stage="lead", lost_reason="", htmx=True, current_url="/", **kwargs):
@@ -261,17 +262,19 @@ def test_quick_add_with_an_empty_name_answers_422_with_the_message_beside_the_fi
     form = document.one("form", cls="quick-add")
     name_input = form.one("input", id_="quick-add-name")
     assert name_input.attrs["aria-invalid"] == "true"
-    assert name_input.attrs["aria-describedby"] == "quick-add-name-error"
+    assert name_input.attrs["aria-describedby"].split()[0] == "quick-add-name-error"
     assert form.by_id("quick-add-name-error").text == "Name must not be empty."
     assert form.one("input", id_="quick-add-amount").attrs["value"] == "1,500"
+    assert focused(document) == ["quick-add-name"]
     assert api_deal_names(web.api) == []
 
 
-@pytest.mark.parametrize("amount, message", [("abc", "must be a number."), ("-5", "must not be negative."), ("1.234", "two decimal places")])
+@pytest.mark.parametrize("amount, message", [("abc", "must be a number such as 1,200,000"), ("-5", "must not be negative."), ("1.234", "two decimal places")])
 def test_quick_add_with_a_bad_amount_answers_422_and_keeps_the_name(web, amount, message):
     response = web.post("/board/quick-add", {"name": "Keep me", "amount": amount}, htmx=True, current_url="/")
 
     assert response.status_code == 422
+    assert focused(page_of(response)) == ["quick-add-amount"]
     form = page_of(response).one("form", cls="quick-add")
     assert form.one("input", id_="quick-add-name").attrs["value"] == "Keep me"
     assert form.one("input", id_="quick-add-amount").attrs["value"] == amount
@@ -287,3 +290,106 @@ def test_quick_add_refused_with_a_plain_form_shows_the_whole_board_with_the_mess
     assert document.by_id("board-columns")
     assert document.by_id("quick-add-name-error").text == "Name must not be empty."
     assert document.one("input", id_="quick-add-amount").attrs["value"] == "99"
+    assert focused(document) == ["quick-add-name"]
+
+
+def quick_add_form(document):
+    return document.one("form", cls="quick-add")
+
+
+def quick_add_key(document) -> str:
+    return quick_add_form(document).one("input", name="form_key").attrs["value"]
+
+
+def test_quick_add_assigns_the_deal_to_me_and_says_so(web):
+    board = page_of(web.get("/"))
+    assert quick_add_form(board).by_id("quick-add-assignee").text == "Assigned to you"
+
+    response = web.post("/board/quick-add", {"name": "Mine", "form_key": quick_add_key(board)}, htmx=True, current_url="/")
+
+    assert response.status_code == 200
+    [deal] = web.api.get(DEALS_API).get_json()["items"]
+    assert deal["assigned_member_id"] == web.user["id"]
+    assert page_of(response).by_id("quick-add-status").text == "Added “Mine” to Lead."
+
+
+@pytest.mark.parametrize("board_url", ["/?assignee=me", "/", "/?search=Mine"])
+def test_a_quick_added_deal_shows_under_a_filter_it_matches(web, board_url):
+    response = web.post("/board/quick-add", {"name": "Mine"}, htmx=True, current_url=board_url)
+
+    document = page_of(response)
+    assert card_names(document.by_id("col-lead")) == ["Mine"]
+    status = document.by_id("quick-add-status")
+    assert status.attrs["role"] == "status"
+    assert status.text == "Added “Mine” to Lead."
+    assert focused(document) == ["quick-add-name"]
+    assert "quick-add-status" in document.by_id("quick-add-name").attrs["aria-describedby"].split()
+
+
+@pytest.mark.parametrize("board_url", ["/?assignee=none", "/?search=unrelated"])
+def test_a_quick_added_deal_that_the_filter_hides_says_where_it_went(web, board_url):
+    response = web.post("/board/quick-add", {"name": "Mine"}, htmx=True, current_url=board_url)
+
+    assert response.status_code == 200
+    document = page_of(response)
+    assert card_names(document.by_id("col-lead")) == []
+    status = document.by_id("quick-add-status")
+    assert status.text == "Added “Mine” to Lead — hidden by the current filter; show all."
+    assert status.one("a").attrs["href"] == "/"
+    assert api_deal_names(web.api) == ["Mine"]
+
+
+def test_a_plain_form_quick_add_says_where_the_deal_went(web):
+    response = web.post("/board/quick-add", {"name": "Plain quick"})
+
+    board = page_of(web.get(path_of(response.headers["Location"])))
+    assert "Added “Plain quick” to Lead." in board.one(cls="flashes").text
+
+
+def test_a_quick_add_form_sent_twice_adds_one_deal_and_the_form_comes_back_with_a_new_key(web):
+    key = quick_add_key(page_of(web.get("/")))
+    sent = {"name": "Once", "amount": "¥500,000", "form_key": key}
+
+    first = web.post("/board/quick-add", sent, htmx=True, current_url="/")
+    again = web.post("/board/quick-add", sent, htmx=True, current_url="/")
+
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert api_deal_names(web.api) == ["Once"]
+    for answer in (first, again):
+        document = page_of(answer)
+        assert card_names(document.by_id("col-lead")) == ["Once"]
+        assert quick_add_key(document) not in ("", key)
+    assert quick_add_key(page_of(first)) != quick_add_key(page_of(again))
+    plain = web.post("/board/quick-add", sent)  # and once more without htmx (a reloaded page)
+    assert plain.status_code == 303
+    assert api_deal_names(web.api) == ["Once"]
+
+
+def test_a_refused_quick_add_keeps_its_key_so_the_corrected_form_adds_once(web):
+    key = quick_add_key(page_of(web.get("/")))
+
+    refused = web.post("/board/quick-add", {"name": "", "form_key": key}, htmx=True, current_url="/")
+
+    assert refused.status_code == 422
+    assert quick_add_key(page_of(refused)) == key
+    for _ in range(2):
+        assert web.post("/board/quick-add", {"name": "Fixed", "form_key": key}, htmx=True, current_url="/").status_code == 200
+    assert api_deal_names(web.api) == ["Fixed"]
+
+
+def test_a_quick_add_form_that_already_added_a_deal_and_came_back_changed_asks_again(web):
+    key = quick_add_key(page_of(web.get("/")))
+    web.post("/board/quick-add", {"name": "First", "form_key": key}, htmx=True, current_url="/")
+
+    response = web.post("/board/quick-add", {"name": "Second", "form_key": key}, htmx=True, current_url="/")
+
+    assert response.status_code == 409
+    document = page_of(response)
+    assert "This form already added a deal" in document.by_id("quick-add-status").text
+    assert quick_add_form(document).one("input", id_="quick-add-name").attrs["value"] == "Second"
+    new_key = quick_add_key(document)
+    assert new_key != key
+    assert api_deal_names(web.api) == ["First"]
+
+    assert web.post("/board/quick-add", {"name": "Second", "form_key": new_key}, htmx=True, current_url="/").status_code == 200
+    assert sorted(api_deal_names(web.api)) == ["First", "Second"]

@@ -242,6 +242,7 @@ def test_logging_empty_content_answers_422_with_a_message_and_keeps_the_type(web
     history = page_of(response).one("section", id_="history")
     assert history.by_id("activity-content-error").text == "must not be empty."
     assert history.by_id("activity-content").attrs["aria-invalid"] == "true"
+    assert focused(history) == ["activity-content"]
     assert "selected" in history.by_id("activity-type").one("option", value="call").attrs
     assert [a["type"] for a in api_activities(web.api, deal["id"])] == ["created"]
 
@@ -254,20 +255,32 @@ def test_logging_an_activity_of_another_type_answers_422_and_keeps_the_text(web,
 
     assert response.status_code == 422
     history = page_of(response).one("section", id_="history")
-    assert "Type must be one of: note, call, email, meeting." in history.text
+    assert history.by_id("activity-type-error").text == "Type must be one of: note, call, email, meeting."
+    assert history.by_id("activity-type").attrs["aria-invalid"] == "true"
+    assert focused(history) == ["activity-type"]
     assert history.by_id("activity-content").text == "Keep this text"
     assert len(api_activities(web.api, deal["id"])) == 1
 
 
-def test_logging_empty_content_with_a_plain_form_goes_back_with_a_message(web, make_deal):
+def test_logging_empty_content_with_a_plain_form_answers_the_page_with_the_message_beside_the_field(web, make_deal):
+    deal = make_deal(name="Plain")
+
+    response = web.post(f"/deals/{deal['id']}/activities", {"type": "meeting", "content": "  "})
+
+    assert response.status_code == 422
+    page = page_of(response)
+    assert page.by_id("deal-title").text == "Plain"
+    history = page.one("section", id_="history")
+    assert history.by_id("activity-content-error").text == "must not be empty."
+    assert "selected" in history.by_id("activity-type").one("option", value="meeting").attrs
+    assert focused(page) == ["activity-content"]
+    assert len(api_activities(web.api, deal["id"])) == 1
+
+
+def test_the_deal_page_focuses_nothing_until_a_refusal(web, make_deal):
     deal = make_deal()
 
-    response = log(web, deal["id"], "", htmx=False)
-
-    assert response.status_code == 303
-    page = page_of(web.get(f"/deals/{deal['id']}"))
-    assert "Content must not be empty." in page.one(cls="flashes").text
-    assert len(api_activities(web.api, deal["id"])) == 1
+    assert focused(page_of(web.get(f"/deals/{deal['id']}"))) == []
 
 
 @pytest.mark.parametrize("whose", ["deleted", "other-organization"])
@@ -287,6 +300,7 @@ def test_logging_on_a_deal_that_is_not_there_answers_404_and_adds_nothing(web, r
 
 # --- New and edit forms ---------------------------------------------------------------------------
 
+# What the new-deal form sends for an open deal (a won date and a lost reason are disabled then).
 VALID_FORM = {
     "name": "Form deal",
     "amount": "1,200,000",
@@ -297,16 +311,16 @@ VALID_FORM = {
     "contact_id": "",
     "assigned_member_id": "",
     "expected_close_date": "2026-03-31",
-    "won_date": "",
-    "lost_reason": "",
     "note": "",
 }
+AMOUNT_ACCEPTED = ("must be a number such as 1,200,000 or 1234.50 (commas between thousands, a period before the "
+                   "decimals), with or without ¥, 円 or JPY.")
 
 BAD_FIELDS = [
     ("name", "", "must not be empty."),
     ("name", "   ", "must not be empty."),
     ("name", "x" * 256, "must be at most 255 characters long."),
-    ("amount", "abc", "must be a number."),
+    ("amount", "abc", AMOUNT_ACCEPTED),
     ("amount", "-1", "must not be negative."),
     ("amount", "1.234", "must have at most two decimal places."),
     ("probability", "150", "must be a whole number from 0 to 100."),
@@ -321,19 +335,28 @@ BAD_FIELDS = [
 BAD_IDS = [f"{field}-{value[:10] or 'empty'}" for field, value, _ in BAD_FIELDS]
 
 
-def form_state(form) -> dict[str, str]:
-    """What a form would send now: each input's value, each select's selected option, each textarea's text."""
+def form_state(form, *, with_key: bool = False) -> dict[str, str]:
+    """What a form would send now: each enabled input's value, each select's selected option, each
+    textarea's text; with_key: the new-deal form's one-time key too."""
     state = {}
-    for node in form.find_all("input"):
-        if node.attrs.get("name") and node.attrs.get("name") != "csrf_token":
+    enabled = [node for node in form.iter() if "disabled" not in node.attrs and node.attrs.get("name")]
+    for node in enabled:
+        if node.tag == "input" and node.attrs["name"] not in ("csrf_token", "form_key"):
             state[node.attrs["name"]] = node.attrs.get("value") or ""
-    for node in form.find_all("select"):
-        options = node.find_all("option")
-        chosen = [o for o in options if "selected" in o.attrs] or options[:1]  # a browser's default
-        state[node.attrs["name"]] = chosen[0].attrs.get("value", "")
-    for node in form.find_all("textarea"):
-        state[node.attrs["name"]] = "".join(child for child in node.children if isinstance(child, str)).strip("\n")
+        elif node.tag == "select":
+            options = node.find_all("option")
+            chosen = [o for o in options if "selected" in o.attrs] or options[:1]  # a browser's default
+            state[node.attrs["name"]] = chosen[0].attrs.get("value", "")
+        elif node.tag == "textarea":
+            state[node.attrs["name"]] = "".join(child for child in node.children if isinstance(child, str)).strip("\n")
+    if with_key:
+        state["form_key"] = form.one("input", name="form_key").attrs["value"]
     return state
+
+
+def focused(node) -> list[str]:
+    """The ids of the elements that take the focus when the page or fragment arrives."""
+    return [element.attrs.get("id") for element in node.iter() if "autofocus" in element.attrs]
 
 
 def assert_field_message(form, field: str, message: str) -> None:
@@ -385,6 +408,7 @@ def test_creating_with_a_bad_field_answers_422_with_the_typed_values_and_a_messa
     form = document.by_id("deal-form")
     assert_field_message(form, field, message)
     assert form.one("p", cls="form-error").text == "Please correct the field marked below."
+    assert focused(form) == [field]
     expected = dict(typed)
     if field == "stage":
         expected["stage"] = "lead"  # no option is named "won": the select shows its first
@@ -401,9 +425,11 @@ def test_creating_with_every_field_bad_answers_422_with_a_message_beside_each(we
     assert response.status_code == 422
     form = page_of(response).by_id("deal-form")
     assert form.one("p", cls="form-error").text == "Please correct the 5 fields marked below."
+    assert focused(form) == ["name"]  # the first refused, in the form's order
     for field, message in [
         ("name", "must not be empty."),
-        ("amount", "must be a number."),
+        ("amount", "must be a number such as 1,200,000 or 1234.50 (commas between thousands, a period before the "
+                   "decimals), with or without the currency code."),
         ("probability", "must be a whole number from 0 to 100."),
         ("expected_close_date", "is not a real calendar date."),
         ("currency", "must be a three-letter ISO 4217 currency code, such as JPY or USD."),
@@ -421,7 +447,8 @@ def test_a_refused_form_sent_by_htmx_answers_only_the_form_fragment(web):
     assert "<html" not in html
     assert html.strip().startswith('<form id="deal-form"')
     assert html.strip().endswith("</form>")
-    assert page_of(response).by_id("amount-error").text == "must be a number."
+    assert page_of(response).by_id("amount-error").text == AMOUNT_ACCEPTED
+    assert focused(page_of(response)) == ["amount"]
 
 
 def created_deal(web) -> dict:
@@ -442,7 +469,7 @@ def test_creating_a_valid_deal_redirects_303_to_its_page(web):
     assert deal["probability"] == 60
     assert deal["expected_close_date"] == "2026-03-31"
     assert deal["currency"] == "JPY"
-    assert deal["company_id"] is None and deal["assigned_member_id"] is None
+    assert deal["company_id"] is None and deal["assigned_member_id"] is None  # "Unassigned" was chosen
     page = page_of(web.get(response.headers["Location"]))
     assert "Created “Form deal”." in page.one(cls="flashes").text
 
@@ -495,9 +522,14 @@ def test_creating_with_another_organizations_company_is_refused(web, rival, make
     assert api_deal_names(web.api) == []
 
 
-@pytest.mark.parametrize("stage, probability", [("closed_won", "40"), ("closed_lost", "40"), ("closed_won", "")])
-def test_creating_a_closed_deal_sets_its_probability_whatever_the_field_holds(web, stage, probability):
-    response = web.post("/deals", VALID_FORM | {"stage": stage, "probability": probability})
+@pytest.mark.parametrize("stage, probability", [("closed_won", None), ("closed_lost", None), ("closed_won", ""),
+                                                ("closed_won", "100"), ("closed_lost", "0")])
+def test_creating_a_closed_deal_sets_its_probability(web, stage, probability):
+    form = {name: value for name, value in VALID_FORM.items() if name != "probability"}
+    if probability is not None:
+        form["probability"] = probability
+
+    response = web.post("/deals", form | {"stage": stage})
 
     assert response.status_code == 303
     assert created_deal(web)["probability"] == (100 if stage == "closed_won" else 0)
@@ -528,9 +560,8 @@ def test_the_edit_form_is_filled_in_with_the_deal_and_keeps_its_choices_selected
     assert state == {
         "name": "Linked deal", "amount": "1200000", "currency": "JPY", "stage": "negotiation", "probability": "70",
         "company_id": linked_deal["company_id"], "contact_id": linked_deal["contact_id"],
-        "assigned_member_id": linked_deal["assigned_member_id"], "expected_close_date": "2026-03-31",
-        "won_date": "", "lost_reason": "", "note": "",
-    }
+        "assigned_member_id": linked_deal["assigned_member_id"], "expected_close_date": "2026-03-31", "note": "",
+    }  # no won date or lost reason: an open deal has neither (those fields are hidden and disabled)
 
 
 def test_saving_the_edit_form_unchanged_changes_nothing(web, linked_deal):
@@ -580,6 +611,7 @@ def test_a_refused_edit_answers_422_with_the_typed_values_and_changes_nothing(we
     form = document.by_id("deal-form")
     assert form.attrs["action"] == f"/deals/{linked_deal['id']}/edit"
     assert_field_message(form, field, message)
+    assert focused(form) == [field]
     expected = dict(typed)
     if field == "stage":
         expected["stage"] = "lead"
@@ -600,23 +632,27 @@ def test_a_refused_edit_sent_by_htmx_answers_only_the_form(web, linked_deal):
     assert "selected" in page_of(response).by_id("company_id").one("option", value=linked_deal["company_id"]).attrs
 
 
-@pytest.mark.parametrize("stage, probability, lost_reason", [
-    ("closed_won", 100, ""), ("closed_lost", 0, "Went with a competitor"), ("closed_lost", 0, ""),
+@pytest.mark.parametrize("stage, probability, stage_field, typed", [
+    ("closed_won", 100, "won_date", ""), ("closed_lost", 0, "lost_reason", "Went with a competitor"),
+    ("closed_lost", 0, "lost_reason", ""),
 ])
-def test_closing_in_the_edit_form_sets_the_probability_even_with_the_old_value_in_the_field(
-    web, linked_deal, stage, probability, lost_reason
+def test_closing_in_the_edit_form_lets_the_stage_set_the_probability(
+    web, linked_deal, stage, probability, stage_field, typed
 ):
     state = form_state(page_of(web.get(f"/deals/{linked_deal['id']}/edit")).by_id("deal-form"))
     assert state["probability"] == "70"
+    # What the page sends once the stage select says closed: the probability field is disabled
+    # (the stage decides it) and the won date or lost reason field enabled.
+    del state["probability"]
 
-    response = web.post(f"/deals/{linked_deal['id']}/edit", state | {"stage": stage, "lost_reason": lost_reason})
+    response = web.post(f"/deals/{linked_deal['id']}/edit", state | {"stage": stage, stage_field: typed})
 
     assert response.status_code == 303, page_of(response).by_id("deal-form").text
     stored = api_deal(web.api, linked_deal["id"])
     assert stored["stage"] == stage
     assert stored["probability"] == probability
     assert (stored["won_date"] is not None) is (stage == "closed_won")
-    assert stored["lost_reason"] == (lost_reason or None)
+    assert stored["lost_reason"] == ((typed or None) if stage == "closed_lost" else None)
     changes = [a["content"] for a in api_activities(web.api, linked_deal["id"]) if a["type"] == "stage_change"]
     assert changes == [f"negotiation → {stage}"]
 
@@ -624,7 +660,9 @@ def test_closing_in_the_edit_form_sets_the_probability_even_with_the_old_value_i
 def test_reopening_a_won_deal_in_the_edit_form_clears_its_won_date(web, make_deal):
     deal = make_deal(stage="closed_won")
     state = form_state(page_of(web.get(f"/deals/{deal['id']}/edit")).by_id("deal-form"))
-    assert state["probability"] == "100" and state["won_date"]
+    assert "probability" not in state and state["won_date"]
+    # Once the stage select says negotiation, the won date is disabled and the probability enabled.
+    del state["won_date"]
 
     response = web.post(f"/deals/{deal['id']}/edit", state | {"stage": "negotiation", "probability": "80"})
 
