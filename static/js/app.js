@@ -115,6 +115,11 @@
     refused(event, "The server could not be reached; the deal was not moved.");
   });
 
+  /* A page the browser kept whole for Back and Forward shows deals as they were: ask for it anew. */
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) window.location.reload();
+  });
+
   /* After a move the columns are new: keep the keyboard user on the moved card. */
   document.addEventListener("deal-moved", function (event) {
     var select = document.querySelector("#deal-" + event.detail.id + " select");
