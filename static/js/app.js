@@ -115,6 +115,28 @@
     refused(event, "The server could not be reached; the deal was not moved.");
   });
 
+  /* While an input method composes text (Japanese kana to kanji, say), its keystrokes are not the
+     search yet: keep them from htmx, and search once, for the committed text. A search already
+     waiting out its delay does not go out mid-composition either. */
+  function isSearchBox(element) {
+    return Boolean(element.matches) && element.matches("form[role=search] input[type=search]");
+  }
+
+  document.addEventListener("compositionstart", function (event) {
+    if (isSearchBox(event.target)) event.target.composing = true;
+  }, true);
+  document.addEventListener("compositionend", function (event) {
+    if (!isSearchBox(event.target)) return;
+    event.target.composing = false;
+    event.target.dispatchEvent(new Event("input", { bubbles: true }));
+  }, true);
+  document.addEventListener("input", function (event) {
+    if (isSearchBox(event.target) && (event.isComposing || event.target.composing)) event.stopImmediatePropagation();
+  }, true);
+  document.addEventListener("htmx:confirm", function (event) {
+    if (event.target.composing) event.preventDefault();
+  });
+
   /* A page the browser kept whole for Back and Forward shows deals as they were: ask for it anew. */
   window.addEventListener("pageshow", function (event) {
     if (event.persisted) window.location.reload();
