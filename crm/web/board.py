@@ -79,7 +79,7 @@ def move(deal_id: str):
     response = make_response(
         render_template(
             "partials/board_moved.html",
-            columns=board.columns(current_user.organization_id, board_filter, affected),
+            columns=board.columns(current_user.organization_id, board_filter, affected, _cards_shown()),
             board_filter=board_filter,
         )
     )
@@ -108,7 +108,7 @@ def quick_add():
 
 def _lead_column(**form_state) -> str:
     board_filter = _filter_of_current_page()
-    lead = board.columns(current_user.organization_id, board_filter, [Stage.LEAD])[0]
+    lead = board.columns(current_user.organization_id, board_filter, [Stage.LEAD], _cards_shown())[0]
     return render_template("partials/board_column.html", column=lead, board_filter=board_filter, **form_state)
 
 
@@ -130,6 +130,16 @@ def _filter_of_current_page() -> board.BoardFilter:
         return board.BoardFilter.from_params(Params(parse_qs(query)), current_user.id)
     except (BadParameter, ValueError):  # an unreadable URL narrows nothing
         return board.BoardFilter()
+
+
+def _cards_shown() -> dict[Stage, int]:
+    """How many cards each column of the sending page shows (its shown_<stage> fields), so that
+    the columns redrawn after a change keep what "show more" loaded; unreadable counts say nothing."""
+    params = Params(request.form.to_dict(flat=False))
+    try:
+        return {stage: params.whole_number(f"shown_{stage.value}", default=0, minimum=0) for stage in Stage}
+    except BadParameter:
+        return {}
 
 
 def _refused(error: ValidationFailed | NotFound | StaleVersion) -> Response:

@@ -99,6 +99,31 @@
     });
   });
 
+  /* A column redrawn after a move or a quick add keeps the cards "show more" had loaded: tell the
+     server how many each affected column shows, the moving card counted in the column it joins. */
+  function cardsShown(stage, leaving) {
+    var list = document.querySelector('ol.cards[data-stage="' + stage + '"]');
+    if (!list) return 0;
+    return Array.prototype.filter.call(list.children, function (item) {
+      return item.classList.contains("card") && item !== leaving;
+    }).length;
+  }
+
+  document.addEventListener("htmx:configRequest", function (event) {
+    var form = event.target;
+    if (!form.classList) return;
+    var parameters = event.detail.parameters;
+    if (form.classList.contains("move-form")) {
+      var card = cardOf(form);
+      var from = form.elements.from_stage.value;
+      var to = form.elements.stage.value;
+      parameters["shown_" + from] = cardsShown(from, card);
+      parameters["shown_" + to] = cardsShown(to, card) + 1;
+    } else if (form.classList.contains("quick-add")) {
+      parameters.shown_lead = cardsShown("lead", null);
+    }
+  });
+
   function refused(event, fallback) {
     var form = event.target;
     if (!form.classList || !form.classList.contains("move-form")) return;
@@ -142,8 +167,11 @@
     if (event.persisted) window.location.reload();
   });
 
-  /* After a move the columns are new: keep the keyboard user on the moved card. */
+  /* After a move the columns are new: keep the keyboard user on the moved card (a card dragged
+     with the mouse leaves focus, and so the scroll position, alone). The event comes before the
+     swap, from the move form; htmx then moves the focus to the select's re-rendered twin. */
   document.addEventListener("deal-moved", function (event) {
+    if (!event.target.contains(document.activeElement)) return;
     var select = document.querySelector("#deal-" + event.detail.id + " select");
     if (select) select.focus();
   });

@@ -60,7 +60,12 @@ def drag_card(page: Page, deal_id: str, stage: str, *, expect_post: bool = True)
     page.mouse.move(x, y)
     page.mouse.down()
     page.mouse.move(x + 10, y + 10, steps=2)
-    tx, ty = goal["x"] + goal["width"] / 2, goal["y"] + min(40, goal["height"] / 2)
+    # Near the top of the list, or, when the page is scrolled past its top, amid its visible part.
+    if goal["y"] >= 0:
+        ty = goal["y"] + min(40, goal["height"] / 2)
+    else:
+        ty = min(goal["y"] + goal["height"], page.viewport_size["height"]) / 2
+    tx = goal["x"] + goal["width"] / 2
     page.mouse.move(tx, ty, steps=10)
     inside = f"document.getElementById('deal-{deal_id}')?.parentElement?.dataset.stage === '{stage}'"
     for attempt in range(40):
