@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
-from .helpers import DEAL_PAGE_URL, DEALS_API, card, card_in, count_badge, is_stage_post
+from .helpers import DEAL_PAGE_URL, DEALS_API, card, card_in, count_badge, history_move, is_stage_post
 
 pytestmark = pytest.mark.e2e
 
@@ -37,7 +37,7 @@ def test_back_after_a_move_shows_the_board_as_it_is_now(board: Page, console_pro
     assert move_with_keyboard_control(board, globex, "proposal") == 200
     expect(card_in(board, "proposal", globex["id"])).to_be_visible()
 
-    board.go_back()
+    history_move(board, "back")
     expect(board).to_have_url(re.compile(r"/$"))
     expect(card_in(board, "proposal", globex["id"])).to_be_visible()
     expect(count_badge(board, "lead")).to_have_text("1")
@@ -46,7 +46,7 @@ def test_back_after_a_move_shows_the_board_as_it_is_now(board: Page, console_pro
     assert move_with_keyboard_control(board, globex, "negotiation") == 200
     expect(card_in(board, "negotiation", globex["id"])).to_be_visible()
 
-    board.go_forward()
+    history_move(board, "forward")
     expect(board).to_have_url(re.compile(r"search=Globex"))
     expect(card_in(board, "negotiation", globex["id"])).to_be_visible()
     assert console_problems == [], console_problems
@@ -60,10 +60,10 @@ def test_back_to_the_deals_table_shows_the_deals_as_they_are_now(board: Page, co
     expect(board).to_have_url(re.compile(r"sort=name"))
     assert api.patch(f"{DEALS_API}/{deal['id']}", json={"name": "Acme renamed plan"}).status_code == 200
 
-    board.go_back()
+    history_move(board, "back")
     expect(board).to_have_url(re.compile(r"/deals$"))
     expect(board.locator("#deals-table tbody")).to_contain_text("Acme renamed plan")
-    board.go_forward()
+    history_move(board, "forward")
     expect(board).to_have_url(re.compile(r"sort=name"))
     expect(board.locator("#deals-table tbody tr").last).to_contain_text("Acme renamed plan")
     assert console_problems == [], console_problems
@@ -78,10 +78,10 @@ def test_back_to_a_deal_page_left_by_a_link_shows_the_deal_as_it_is_now(board: P
     expect(board).to_have_url(re.compile(r"/deals$"))
     assert api.patch(f"{DEALS_API}/{deal['id']}", json={"name": "Hooli expansion phase 2"}).status_code == 200
 
-    board.go_back()
+    history_move(board, "back")
     expect(board).to_have_url(DEAL_PAGE_URL)
     expect(board.get_by_role("heading", name="Hooli expansion phase 2")).to_be_visible()
-    board.go_back()
+    history_move(board, "back")
     expect(card(board, deal["id"])).to_contain_text("Hooli expansion phase 2")
     assert console_problems == [], console_problems
 
@@ -97,19 +97,19 @@ def test_history_moves_keep_the_board_filter_controls_in_step_with_the_url(board
     assignee.select_option(label="My deals")
     expect(board).to_have_url(re.compile(r"assignee=me"))
 
-    board.go_back()
+    history_move(board, "back")
     expect(board).to_have_url(re.compile(r"search=Globex"))
     assert "assignee" not in query(board) or query(board)["assignee"] == [""]
     expect(search).to_have_value("Globex")
     expect(assignee).to_have_value("")
-    board.go_back()
+    history_move(board, "back")
     expect(board).to_have_url(re.compile(r"/$"))
     expect(search).to_have_value("")
     expect(assignee).to_have_value("")
-    board.go_forward()
+    history_move(board, "forward")
     expect(search).to_have_value("Globex")
     expect(assignee).to_have_value("")
-    board.go_forward()
+    history_move(board, "forward")
     expect(board).to_have_url(re.compile(r"assignee=me"))
     expect(search).to_have_value("Globex")
     expect(assignee).to_have_value("me")
@@ -127,16 +127,16 @@ def test_history_moves_keep_the_deals_table_filter_controls_in_step_with_the_url
     stage.select_option("proposal")
     expect(board).to_have_url(re.compile(r"stage=proposal"))
 
-    board.go_back()
+    history_move(board, "back")
     expect(board).to_have_url(re.compile(r"search=Globex"))
     assert query(board).get("stage", [""]) == [""]
     expect(search).to_have_value("Globex")
     expect(stage).to_have_value("")
-    board.go_back()
+    history_move(board, "back")
     expect(board).to_have_url(re.compile(r"/deals$"))
     expect(search).to_have_value("")
-    board.go_forward()
-    board.go_forward()
+    history_move(board, "forward")
+    history_move(board, "forward")
     expect(board).to_have_url(re.compile(r"stage=proposal"))
     expect(search).to_have_value("Globex")
     expect(stage).to_have_value("proposal")

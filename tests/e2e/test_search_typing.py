@@ -7,6 +7,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
+from .helpers import history_move
+
 pytestmark = pytest.mark.e2e
 
 # Where each page's search box sends its requests, and what it swaps.
@@ -87,7 +89,7 @@ def test_typing_replaces_the_history_entry_and_enter_adds_one(board: Page, conso
     search.press("Enter")
     expect(board.locator("body")).to_have_attribute("data-pushed", "yes")
     assert board.evaluate("history.length") == before + 1
-    board.go_back()
+    history_move(board, "back")
     expect(board).to_have_url(re.compile(r"search=acme"))
     expect(search).to_have_value("acme")
     assert console_problems == [], console_problems
