@@ -142,7 +142,7 @@
 
   /* While an input method composes text (Japanese kana to kanji, say), its keystrokes are not the
      search yet: keep them from htmx, and search once, for the committed text. A search already
-     waiting out its delay does not go out mid-composition either. */
+     waiting out its delay does not go out mid-composition either (below). */
   function isSearchBox(element) {
     return Boolean(element.matches) && element.matches("form[role=search] input[type=search]");
   }
@@ -158,8 +158,19 @@
   document.addEventListener("input", function (event) {
     if (isSearchBox(event.target) && (event.isComposing || event.target.composing)) event.stopImmediatePropagation();
   }, true);
+
+  /* A search box asks for what it holds after a pause in typing; Enter asks at once. Text the page
+     has already asked for (Enter came first, or the typing came back to it) is not asked for
+     again: a second answer would redraw the results under the user's hands. */
+  document.addEventListener("htmx:configRequest", function (event) {
+    var form = event.target.closest && event.target.closest("form[role=search]");
+    if (form) form.searchSent = event.detail.parameters.search;
+  });
   document.addEventListener("htmx:confirm", function (event) {
-    if (event.target.composing) event.preventDefault();
+    var box = event.target;
+    if (!isSearchBox(box)) return;
+    var sent = box.form.searchSent === undefined ? box.defaultValue : box.form.searchSent;
+    if (box.composing || box.value === sent) event.preventDefault();
   });
 
   /* A page the browser kept whole for Back and Forward shows deals as they were: ask for it anew. */

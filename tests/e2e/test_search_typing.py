@@ -93,3 +93,23 @@ def test_typing_replaces_the_history_entry_and_enter_adds_one(board: Page, conso
     expect(board).to_have_url(re.compile(r"search=acme"))
     expect(search).to_have_value("acme")
     assert console_problems == [], console_problems
+
+
+@pytest.mark.parametrize("path, label, results", SEARCHES)
+def test_enter_right_after_typing_searches_once(board: Page, console_problems, make_deal, path, label, results):
+    """The search the typing had scheduled would only draw the same results again, under the
+    user's hands (a card's move control, say), so it is not sent."""
+    make_deal(name="Acme annual plan")
+    make_deal(name="Globex pilot")
+    board.goto(path)
+    sent = searches_sent(board, path)
+    search = board.get_by_label(label, exact=True)
+
+    search.fill("acme")
+    search.press("Enter")
+
+    expect(board).to_have_url(re.compile(r"search=acme"))
+    expect(board.locator(results)).to_have_count(1)
+    board.wait_for_timeout(PAUSE_MS)
+    assert sent == ["acme"]
+    assert console_problems == [], console_problems
