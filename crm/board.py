@@ -69,7 +69,7 @@ def columns(
     shown: Mapping[Stage, int] | None = None,
 ) -> list[Column]:
     """The given stages' columns (all six by default), each with its totals and its first cards:
-    one page, or as many as the page showed (shown), within one page and MOST_CARDS_KEPT."""
+    one page, or as many as the page showed (shown), at most MOST_CARDS_KEPT."""
     wanted = stages or list(Stage)
     shown = shown or {}
     by_stage = {stage: Column(stage, size=cards_kept(shown.get(stage, 0))) for stage in wanted}
