@@ -1,5 +1,6 @@
 """The pipeline board: per-stage columns with their totals and the first cards of each."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy.orm import joinedload
@@ -15,6 +16,8 @@ from .search import looks_up_matches
 from .totals import StageTotal
 
 CARDS_PER_PAGE = 20
+# A column redrawn after a change keeps the cards "show more" had loaded, up to this many.
+MOST_CARDS_KEPT = 10 * CARDS_PER_PAGE
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ class Column:
     totals: list[StageTotal] = field(default_factory=list)
     cards: list[Deal] = field(default_factory=list)
     offset: int = 0
+    size: int = CARDS_PER_PAGE  # how many cards this part of the column holds at most
 
     @property
     def next_offset(self) -> int | None:
@@ -58,16 +62,28 @@ class Column:
         return shown if shown < self.count else None
 
 
-def columns(organization_id: str, board_filter: BoardFilter, stages: list[Stage] | None = None) -> list[Column]:
-    """The given stages' columns (all six by default), each with its totals and first page of cards."""
+def columns(
+    organization_id: str,
+    board_filter: BoardFilter,
+    stages: list[Stage] | None = None,
+    shown: Mapping[Stage, int] | None = None,
+) -> list[Column]:
+    """The given stages' columns (all six by default), each with its totals and its first cards:
+    one page, or as many as the page showed (shown), at most MOST_CARDS_KEPT."""
     wanted = stages or list(Stage)
-    by_stage = {stage: Column(stage) for stage in wanted}
+    shown = shown or {}
+    by_stage = {stage: Column(stage, size=cards_kept(shown.get(stage, 0))) for stage in wanted}
     _add_totals(organization_id, board_filter, by_stage)
     sizes = _stage_sizes(organization_id, board_filter, wanted)
     for column in by_stage.values():
         if column.count:
             column.cards = _cards(organization_id, board_filter, column, sizes)
     return [by_stage[stage] for stage in wanted]
+
+
+def cards_kept(shown: int) -> int:
+    """How many cards a redrawn column shows when the page showed `shown` of them."""
+    return min(max(shown, CARDS_PER_PAGE), MOST_CARDS_KEPT)
 
 
 def more_cards(organization_id: str, board_filter: BoardFilter, stage: Stage, offset: int) -> Column:
@@ -106,13 +122,13 @@ def _cards(organization_id: str, board_filter: BoardFilter, column: Column, size
     """A column's next cards, most recently changed first, with company and assignee loaded in the
     same query. A search that matches much of the stage walks the stage's order (see
     deals.is_broad_search); sizes holds each stage's deal count for that choice."""
-    rows_wanted = column.offset + CARDS_PER_PAGE
+    rows_wanted = column.offset + column.size
     broad = bool(sizes) and is_broad_search(column.count, sizes[column.stage], rows_wanted)
     query = (
         board_filter.narrow(organization_id, column.stage, broad_search=broad)
         .options(joinedload(Deal.company), joinedload(Deal.assignee))
         .order_by(Deal.updated_at.desc(), Deal.id.desc())
-        .limit(CARDS_PER_PAGE)
+        .limit(column.size)
         .offset(column.offset)
     )
     return list(db.session.scalars(query).unique())

@@ -34,6 +34,10 @@ def init_security(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        if response.mimetype == "text/html":
+            # Back and Forward must show the deals as they are now, not a page kept by the HTTP
+            # cache or the back/forward cache (with move forms carrying old versions).
+            response.headers.setdefault("Cache-Control", "no-store")
         return response
 
 

@@ -80,7 +80,7 @@ def move(deal_id: str):
     response = make_response(
         render_template(
             "partials/board_moved.html",
-            columns=board.columns(current_user.organization_id, board_filter, affected),
+            columns=board.columns(current_user.organization_id, board_filter, affected, _cards_shown()),
             board_filter=board_filter,
         )
     )
@@ -124,7 +124,10 @@ def _lead_column(quick_added=None, **form_state) -> str:
     """The lead column under the page's filter; quick_added: the deal just added, which the quick
     add form names, saying so when the filter hides it."""
     board_filter = _filter_of_current_page()
-    lead = board.columns(current_user.organization_id, board_filter, [Stage.LEAD])[0]
+    shown = _cards_shown()
+    if quick_added is not None and shown.get(Stage.LEAD):
+        shown[Stage.LEAD] += 1  # the new card goes on top: no card the page showed drops behind "show more"
+    lead = board.columns(current_user.organization_id, board_filter, [Stage.LEAD], shown)[0]
     if quick_added is not None:
         form_state["quick_added"] = quick_added
         form_state["quick_added_hidden"] = all(card.id != quick_added.id for card in lead.cards)
@@ -149,6 +152,16 @@ def _filter_of_current_page() -> board.BoardFilter:
         return board.BoardFilter.from_params(Params(parse_qs(query)), current_user.id)
     except (BadParameter, ValueError):  # an unreadable URL narrows nothing
         return board.BoardFilter()
+
+
+def _cards_shown() -> dict[Stage, int]:
+    """How many cards each column of the sending page shows (its shown_<stage> fields), so that
+    the columns redrawn after a change keep what "show more" loaded; unreadable counts say nothing."""
+    params = Params(request.form.to_dict(flat=False))
+    try:
+        return {stage: params.whole_number(f"shown_{stage.value}", default=0, minimum=0) for stage in Stage}
+    except BadParameter:
+        return {}
 
 
 def _refused(error: ValidationFailed | NotFound | StaleVersion) -> Response:

@@ -8,7 +8,7 @@ from ..errors import KeyReused, StaleVersion, ValidationFailed
 from ..listing import Params
 from ..models import ActivityType
 from . import deal_form
-from .htmx import form_version, is_htmx, page_or_fragment, redirect_to
+from .htmx import form_version, is_htmx, page_or_fragment, redirect_to, wants_fragment
 
 bp = Blueprint("deal_pages", __name__, url_prefix="/deals")
 # Every form that creates a deal (this form, the board's quick add) carries a key made as it renders.
@@ -59,7 +59,7 @@ def show(deal_id: str):
 @bp.get("/<deal_id>/activities")
 def feed(deal_id: str):
     """Show a page of the deal's history: the whole feed, or older entries appended in place."""
-    if not is_htmx():
+    if not wants_fragment():
         return show(deal_id)
     history = deals.list_activities(current_user.organization_id, deal_id, Params(request.args.to_dict(flat=False)))
     template = "partials/activity_items.html" if history.page > 1 else "partials/activity_feed.html"

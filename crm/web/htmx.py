@@ -9,9 +9,14 @@ def is_htmx() -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
+def wants_fragment() -> bool:
+    """An HTMX request for a part of the page; restoring a page from history asks for all of it."""
+    return is_htmx() and request.headers.get("HX-History-Restore-Request") != "true"
+
+
 def page_or_fragment(page_template: str, fragment_template: str, /, status: int = 200, **context) -> Response:
     """The whole page for a browser, only the fragment for HTMX; the page includes the fragment."""
-    response = make_response(render_template(fragment_template if is_htmx() else page_template, **context), status)
+    response = make_response(render_template(fragment_template if wants_fragment() else page_template, **context), status)
     response.headers["Vary"] = "HX-Request"
     return response
 

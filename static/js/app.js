@@ -99,6 +99,31 @@
     });
   });
 
+  /* A column redrawn after a move or a quick add keeps the cards "show more" had loaded: tell the
+     server how many each affected column shows, the moving card counted in the column it joins. */
+  function cardsShown(stage, leaving) {
+    var list = document.querySelector('ol.cards[data-stage="' + stage + '"]');
+    if (!list) return 0;
+    return Array.prototype.filter.call(list.children, function (item) {
+      return item.classList.contains("card") && item !== leaving;
+    }).length;
+  }
+
+  document.addEventListener("htmx:configRequest", function (event) {
+    var form = event.target;
+    if (!form.classList) return;
+    var parameters = event.detail.parameters;
+    if (form.classList.contains("move-form")) {
+      var card = cardOf(form);
+      var from = form.elements.from_stage.value;
+      var to = form.elements.stage.value;
+      parameters["shown_" + from] = cardsShown(from, card);
+      parameters["shown_" + to] = cardsShown(to, card) + 1;
+    } else if (form.classList.contains("quick-add")) {
+      parameters.shown_lead = cardsShown("lead", null);
+    }
+  });
+
   function refused(event, fallback) {
     var form = event.target;
     if (!form.classList || !form.classList.contains("move-form")) return;
@@ -115,8 +140,49 @@
     refused(event, "The server could not be reached; the deal was not moved.");
   });
 
-  /* After a move the columns are new: keep the keyboard user on the moved card. */
+  /* While an input method composes text (Japanese kana to kanji, say), its keystrokes are not the
+     search yet: keep them from htmx, and search once, for the committed text. A search already
+     waiting out its delay does not go out mid-composition either (below). */
+  function isSearchBox(element) {
+    return Boolean(element.matches) && element.matches("form[role=search] input[type=search]");
+  }
+
+  document.addEventListener("compositionstart", function (event) {
+    if (isSearchBox(event.target)) event.target.composing = true;
+  }, true);
+  document.addEventListener("compositionend", function (event) {
+    if (!isSearchBox(event.target)) return;
+    event.target.composing = false;
+    event.target.dispatchEvent(new Event("input", { bubbles: true }));
+  }, true);
+  document.addEventListener("input", function (event) {
+    if (isSearchBox(event.target) && (event.isComposing || event.target.composing)) event.stopImmediatePropagation();
+  }, true);
+
+  /* A search box asks for what it holds after a pause in typing; Enter asks at once. Text the page
+     has already asked for (Enter came first, or the typing came back to it) is not asked for
+     again: a second answer would redraw the results under the user's hands. */
+  document.addEventListener("htmx:configRequest", function (event) {
+    var form = event.target.closest && event.target.closest("form[role=search]");
+    if (form) form.searchSent = event.detail.parameters.search;
+  });
+  document.addEventListener("htmx:confirm", function (event) {
+    var box = event.target;
+    if (!isSearchBox(box)) return;
+    var sent = box.form.searchSent === undefined ? box.defaultValue : box.form.searchSent;
+    if (box.composing || box.value === sent) event.preventDefault();
+  });
+
+  /* A page the browser kept whole for Back and Forward shows deals as they were: ask for it anew. */
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) window.location.reload();
+  });
+
+  /* After a move the columns are new: keep the keyboard user on the moved card (a card dragged
+     with the mouse leaves focus, and so the scroll position, alone). The event comes before the
+     swap, from the move form; htmx then moves the focus to the select's re-rendered twin. */
   document.addEventListener("deal-moved", function (event) {
+    if (!event.target.contains(document.activeElement)) return;
     var select = document.querySelector("#deal-" + event.detail.id + " select");
     if (select) select.focus();
   });

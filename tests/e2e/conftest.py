@@ -97,11 +97,22 @@ def browser_context_args(base_url):
 HTTP_STATUS_MESSAGE = re.compile(r"^Failed to load resource: the server responded with a status of [45]\d\d\b")
 
 
+# Every document reports what its Content-Security-Policy refused as a console error, so that no
+# violation goes unseen (an inline style applied by a swap, say), whatever Chrome logs itself.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.violatedDirective} refused ${event.blockedURI || "inline"}` +
+                ` (${event.sourceFile}:${event.lineNumber}) ${event.sample}`);
+});
+"""
+
+
 @pytest.fixture
 def console_problems(page: Page) -> list[str]:
     """JavaScript errors, CSP violations and other console errors, and uncaught exceptions, that
     the page shows while the test runs (HTTP error statuses aside, see above)."""
     problems: list[str] = []
+    page.add_init_script(REPORT_CSP_VIOLATIONS)
 
     def on_console(message):
         if message.type == "error" and not HTTP_STATUS_MESSAGE.match(message.text):

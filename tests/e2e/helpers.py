@@ -2,7 +2,7 @@
 
 import re
 
-from playwright.sync_api import Locator, Page, Response
+from playwright.sync_api import Error, Locator, Page, Response
 
 DEALS_API = "/api/v1/crm/deals"
 
@@ -60,7 +60,12 @@ def drag_card(page: Page, deal_id: str, stage: str, *, expect_post: bool = True)
     page.mouse.move(x, y)
     page.mouse.down()
     page.mouse.move(x + 10, y + 10, steps=2)
-    tx, ty = goal["x"] + goal["width"] / 2, goal["y"] + min(40, goal["height"] / 2)
+    # Near the top of the list, or, when the page is scrolled past its top, amid its visible part.
+    if goal["y"] >= 0:
+        ty = goal["y"] + min(40, goal["height"] / 2)
+    else:
+        ty = min(goal["y"] + goal["height"], page.viewport_size["height"]) / 2
+    tx = goal["x"] + goal["width"] / 2
     page.mouse.move(tx, ty, steps=10)
     inside = f"document.getElementById('deal-{deal_id}')?.parentElement?.dataset.stage === '{stage}'"
     for attempt in range(40):
@@ -77,6 +82,22 @@ def drag_card(page: Page, deal_id: str, stage: str, *, expect_post: bool = True)
     with page.expect_response(is_stage_post(deal_id)) as answer:
         page.mouse.up()
     return answer.value
+
+
+def history_move(page: Page, direction: str) -> None:
+    """Press Back or Forward ("back", "forward") and wait until the page it returns to has loaded:
+    htmx reloads it from the server after the history move itself has finished, so Playwright's
+    go_back alone returns too early."""
+    page.evaluate("window.leftBehind = true")
+    getattr(page, f"go_{direction}")(wait_until="commit")
+    for _ in range(200):
+        try:
+            if page.evaluate("window.leftBehind !== true && document.readyState === 'complete'"):
+                return
+        except Error:  # the old document went away in the middle of the question
+            pass
+        page.wait_for_timeout(25)
+    raise AssertionError(f"the page did not load again after going {direction}")
 
 
 def get_deal(api, deal_id: str) -> dict:

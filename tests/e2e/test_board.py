@@ -216,3 +216,50 @@ def test_search_narrows_the_board_and_stays_in_the_url(board: Page, console_prob
     expect(count_badge(board, "negotiation")).to_have_text("1")
     expect(column(board, "negotiation")).to_be_visible()
     assert console_problems == [], console_problems
+
+
+def test_a_move_keeps_the_cards_show_more_loaded_and_the_scroll_position(board: Page, console_problems, make_deal):
+    leads = [make_deal(name=f"Lead deal {number:02d}") for number in range(70)]
+    for number in range(25):
+        make_deal(name=f"Qualified deal {number:02d}", stage="qualification")
+    board.reload()
+    lead_cards = board.locator("#col-lead ol.cards > li.card")
+    more = column(board, "lead").get_by_role("link", name=re.compile(r"^Show more"))
+    for loaded in (40, 60):
+        more.click()
+        expect(lead_cards).to_have_count(loaded)
+    # Newest first: the 15th card from the top, with the qualification list beside it on screen.
+    moving = leads[-15]
+    card(board, moving["id"]).scroll_into_view_if_needed()
+    scrolled = board.evaluate("window.scrollY")
+    assert scrolled > 0
+
+    response = drag_card(board, moving["id"], "qualification")
+
+    assert response.status == 200
+    expect(card_in(board, "qualification", moving["id"])).to_be_visible()
+    expect(count_badge(board, "lead")).to_have_text("69")
+    expect(lead_cards).to_have_count(59)
+    expect(board.locator("#col-qualification ol.cards > li.card")).to_have_count(21)
+    expect(more).to_have_text("Show more (10 more)")
+    assert abs(board.evaluate("window.scrollY") - scrolled) < 5
+    assert console_problems == [], console_problems
+
+
+def test_quick_add_keeps_the_cards_show_more_loaded(board: Page, console_problems, make_deal):
+    for number in range(30):
+        make_deal(name=f"Lead deal {number:02d}")
+    board.reload()
+    lead_cards = board.locator("#col-lead ol.cards > li.card")
+    column(board, "lead").get_by_role("link", name=re.compile(r"^Show more")).click()
+    expect(lead_cards).to_have_count(30)
+
+    board.get_by_label("New deal name").fill("Quick one")
+    with board.expect_response(lambda r: r.request.method == "POST" and r.url.endswith("/board/quick-add")) as answer:
+        board.get_by_label("New deal name").press("Enter")
+    assert answer.value.status == 200
+
+    expect(count_badge(board, "lead")).to_have_text("31")
+    expect(lead_cards.first).to_contain_text("Quick one")
+    expect(lead_cards).to_have_count(31)  # every card shown before, and the new one
+    assert console_problems == [], console_problems

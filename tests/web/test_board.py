@@ -331,6 +331,38 @@ def test_the_full_board_page_also_varies_on_hx_request(web):
     assert "<html" in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("path", ["/", "/?search=deal", "/deals", "/deals?sort=name", "/deals/{id}", "/deals/{id}/edit"])
+def test_pages_are_kept_by_no_cache_so_back_shows_the_deals_as_they_are_now(web, make_deal, path):
+    deal = make_deal(name="A deal")
+
+    response = web.get(path.format(id=deal["id"]))
+
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("path", ["/?search=deal", "/deals?search=deal"])
+def test_restoring_a_page_from_history_answers_the_whole_page(web, make_deal, path):
+    make_deal(name="A deal")
+
+    response = web.get(path, htmx=True, headers={"HX-History-Restore-Request": "true"})
+
+    assert response.status_code == 200
+    assert "<html" in response.get_data(as_text=True)
+    assert "HX-Request" in [value.strip() for value in response.headers["Vary"].split(",")]
+
+
+def test_the_board_filter_adds_history_for_a_choice_and_replaces_it_while_typing(web):
+    form = board(web).one("form", cls="board-filter")
+
+    box = form.one("input", name="search")
+    assert form.attrs["hx-push-url"] == "true" and "hx-push-url" in form.attrs["hx-disinherit"].split()
+    assert form.attrs["hx-trigger"] == "change from:#board-assignee, submit"
+    assert box.attrs["hx-replace-url"] == "true" and box.attrs["hx-trigger"].startswith("input changed")
+    # What the browser would put back from its form memory must not override the URL.
+    assert form.attrs["autocomplete"] == "off"
+
+
 def test_deleted_deals_and_other_organizations_deals_never_appear_or_count(web, rival, make_deal):
     make_deal(name="Live deal", stage="proposal", amount=100, probability=50)
     gone = make_deal(name="Deleted deal", stage="proposal", amount=10000, probability=50)

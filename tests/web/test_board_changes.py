@@ -3,6 +3,11 @@ goes through the same domain call as the API, so the API shows the result."""
 
 import pytest
 
+from crm import deals
+from crm.board import CARDS_PER_PAGE, MOST_CARDS_KEPT
+from crm.extensions import db
+from crm.models import User
+
 from .conftest import (
     DEALS_API,
     api_activities,
@@ -17,10 +22,10 @@ from .conftest import (
 from .test_deal_pages import focused
 
 
-def move(web, deal_id, stage, from_stage="lead", lost_reason="", htmx=True, current_url="/", **kwargs):
+def move(web, deal_id, stage, from_stage="lead", lost_reason="", htmx=True, current_url="/", data_shown=None, **kwargs):
     return web.post(
         f"/deals/{deal_id}/stage",
-        {"stage": stage, "from_stage": from_stage, "lost_reason": lost_reason},
+        {"stage": stage, "from_stage": from_stage, "lost_reason": lost_reason, **(data_shown or {})},
         htmx=htmx,
         current_url=current_url if htmx else None,
         **kwargs,
@@ -214,6 +219,74 @@ def test_a_too_long_lost_reason_is_refused_with_422(web, make_deal):
     assert response.status_code == 422
     assert "Lost reason" in response.get_data(as_text=True)
     assert api_deal(web.api, deal["id"])["stage"] == "lead"
+
+
+# --- Columns keep what "show more" loaded ---------------------------------------------------------
+
+
+@pytest.fixture
+def make_many(app, web):
+    """count deals of the web user's organization in a stage, straight through the domain (quicker
+    than the API for a column several pages long); answers their ids, newest last."""
+
+    def make(count: int, stage: str = "lead", prefix: str = "Deal") -> list[str]:
+        with app.app_context():
+            user = db.session.get(User, web.user["id"])
+            return [deals.create_deal(user, {"name": f"{prefix} {n:03d}", "stage": stage}).id for n in range(count)]
+
+    return make
+
+
+def shown_cards(document, stage) -> int:
+    return len(document.by_id(f"col-{stage}").find_all("li", cls="card"))
+
+
+def show_more_text(document, stage) -> str | None:
+    more = document.by_id(f"col-{stage}").find("li", cls="show-more")
+    return more.text if more else None
+
+
+def test_a_move_redraws_each_column_with_as_many_cards_as_it_showed(web, make_many):
+    leads = make_many(70)
+    make_many(25, "proposal")
+
+    # The lead column showed 60 (show more twice) and loses the card; proposal showed 20 and gains it.
+    response = move(web, leads[0], "proposal", data_shown={"shown_lead": "59", "shown_proposal": "21"})
+
+    assert response.status_code == 200
+    document = page_of(response)
+    assert shown_cards(document, "lead") == 59
+    assert show_more_text(document, "lead") == "Show more (10 more)"
+    assert shown_cards(document, "proposal") == 21
+    assert show_more_text(document, "proposal") == "Show more (5 more)"
+
+
+@pytest.mark.parametrize(
+    "shown, expected",
+    [({}, CARDS_PER_PAGE), ({"shown_lead": "3"}, CARDS_PER_PAGE), ({"shown_lead": "abc"}, CARDS_PER_PAGE),
+     ({"shown_lead": "-4"}, CARDS_PER_PAGE), ({"shown_lead": "100000"}, MOST_CARDS_KEPT)],
+)
+def test_a_redrawn_column_shows_at_least_a_page_and_at_most_the_cap(web, make_many, shown, expected):
+    leads = make_many(MOST_CARDS_KEPT + 5)
+
+    response = move(web, leads[0], "qualification", data_shown=shown)
+
+    assert response.status_code == 200
+    assert shown_cards(page_of(response), "lead") == expected
+    assert api_deal(web.api, leads[0])["stage"] == "qualification"
+
+
+def test_quick_add_redraws_the_lead_column_with_the_cards_it_showed_and_the_new_one_on_top(web, make_many):
+    make_many(50)
+
+    response = web.post("/board/quick-add", {"name": "Quick one", "amount": "", "shown_lead": "40"},
+                        htmx=True, current_url="/")
+
+    assert response.status_code == 200
+    document = page_of(response)
+    assert shown_cards(document, "lead") == 41
+    assert card_names(document.by_id("col-lead"))[0] == "Quick one"
+    assert show_more_text(document, "lead") == "Show more (10 more)"
 
 
 # --- Quick add ------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from .conftest import DEALS_API, page_of, query_of, table_names
+from .conftest import DEALS_API, page_of, parse, query_of, table_names
 
 
 def deals_list(web, query=None, htmx=False):
@@ -176,17 +176,71 @@ def test_the_default_page_holds_fifty_deals(web, make_deal):
     assert table_names(page_of(web.get(next_href))) == ["Deal 50"]
 
 
+def filter_form_fields(document) -> dict[str, str]:
+    """What submitting the list's filter form sends, as a browser builds it: the form's own fields
+    and those elsewhere on the page that belong to it (form="list-filter")."""
+    form = document.one("form", cls="list-filter")
+    owned = [node for node in document.find_all("input") if node.attrs.get("form") == form.attrs["id"]]
+    return {node.attrs["name"]: node.attrs.get("value", "") for node in form.find_all("input") + owned
+            if node.attrs.get("name")}
+
+
 def test_the_url_state_round_trips_into_the_filter_form(web, five_deals):
     document = page_of(deals_list(web, {"search": "ech", "stage": "proposal", "sort": "amount", "order": "asc"}))
 
     form = document.one("form", cls="list-filter")
-    assert form.one("input", name="search").attrs["value"] == "ech"
-    assert form.one("input", name="sort").attrs["value"] == "amount"
-    assert form.one("input", name="order").attrs["value"] == "asc"
+    assert filter_form_fields(document) == {"search": "ech", "sort": "amount", "order": "asc"}
     assert "selected" in form.one("option", value="proposal").attrs
     assert form.attrs["method"] == "get" and form.attrs["action"] == "/deals"
-    assert form.attrs["hx-push-url"] == "true"
     assert table_names(document) == ["Echo"]
+
+
+def test_searching_keeps_the_sort_and_page_size_and_starts_at_the_first_page(web, five_deals):
+    document = page_of(deals_list(web, {"sort": "name", "order": "asc", "limit": "2", "offset": "2"}))
+
+    fields = filter_form_fields(document)
+
+    assert {key: fields[key] for key in ("sort", "order", "limit")} == {"sort": "name", "order": "asc", "limit": "2"}
+    assert "offset" not in fields
+
+
+def test_each_table_fragment_brings_the_filter_form_the_order_it_shows(web, five_deals):
+    """The sort lives in the swapped fragment: after a header click swaps in a new table, a search
+    or stage change asks for the new order, not the one the page was first loaded with."""
+    sorted_by_name = parse(deals_list(web, {"sort": "name", "order": "asc"}, htmx=True).get_data(as_text=True))
+    hidden = {node.attrs["name"]: node.attrs["value"] for node in sorted_by_name.find_all("input", form="list-filter")}
+    assert hidden == {"sort": "name", "order": "asc"}
+
+    searched = page_of(web.get("/deals", query_string={"search": "a", "stage": "proposal", **hidden}, htmx=True))
+    assert table_names(searched) == ["alpha", "Delta"]
+    assert {node.attrs["name"]: node.attrs["value"] for node in searched.find_all("input", form="list-filter")} == hidden
+    for link in header_links(searched).values():
+        assert link["params"]["search"] == ["a"] and link["params"]["stage"] == ["proposal"]
+    assert header_links(searched)["Name"]["aria-sort"] == "ascending"
+
+
+def test_typing_replaces_the_history_entry_and_a_deliberate_change_adds_one(web):
+    document = page_of(deals_list(web))
+
+    form = document.one("form", cls="list-filter")
+    box = form.one("input", name="search")
+    assert form.attrs["hx-push-url"] == "true" and "input" not in form.attrs["hx-trigger"]
+    assert box.attrs["hx-replace-url"] == "true" and box.attrs["hx-trigger"].startswith("input changed")
+    assert "hx-push-url" in form.attrs["hx-disinherit"].split()
+
+
+def test_paging_and_sort_links_bring_the_top_of_the_table_into_view(web, make_deal):
+    for number in range(3):
+        make_deal(name=f"Deal {number}")
+
+    document = page_of(deals_list(web, {"limit": "1", "offset": "1"}))
+
+    links = [document.one("a", rel="prev"), document.one("a", rel="next")]
+    links += [document.by_id("deals-table").one("thead").find("a")]
+    for link in links:
+        assert link.attrs["hx-get"] == link.attrs["href"]
+        assert link.attrs["hx-swap"].split()[0] == "outerHTML" and "show:window:top" in link.attrs["hx-swap"]
+        assert link.attrs["hx-push-url"] == "true"
 
 
 @pytest.mark.parametrize("query", [{}, {"search": "a"}, {"stage": "proposal", "sort": "name", "order": "asc"}])
