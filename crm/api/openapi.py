@@ -19,11 +19,10 @@ from ..deals import (
     STAGE_CHANGE_PARSERS,
     STAGES,
 )
-from ..errors import InvalidCredentials, KeyReused, NotFound, StaleVersion
+from ..errors import InvalidCredentials, KeyReused, NotFound, StaleVersion, TooManyAttempts
 from ..ids import PREFIXES
 from ..listing import MAX_SEARCH_LENGTH
 from ..models import ActivityType
-from ..throttle import TOO_MANY
 from ..validation import MAX_AMOUNT
 
 Schema = dict[str, Any]
@@ -77,7 +76,8 @@ ERROR_CODES = {
                          "is named in `fields`, all at once. Nothing was saved."),
     "TooManyRequests": (429, ["too_many_requests"], "Too many failed sign-ins for this account or from this "
                         "address (by default 10 and 50 per 15 minutes): every attempt is refused, even with the right "
-                        "password, until `Retry-After` has passed. Successful sign-ins never count."),
+                        "password, until `Retry-After` has passed. Successful sign-ins never count. Also when the server "
+                        "is already checking as many passwords as it runs at once (such an attempt is not counted)."),
     "InternalError": (500, ["internal_error"], "A fault of ours; nothing was saved."),
 }
 
@@ -439,7 +439,7 @@ ERROR_EXAMPLES = {
                                           "application/json."),
     "ValidationFailed": error_example("validation_failed", "Invalid fields: name, probability.",
                                       {"name": "is required.", "probability": "must be a whole number from 0 to 100."}),
-    "TooManyRequests": error_example("too_many_requests", TOO_MANY),
+    "TooManyRequests": error_example("too_many_requests", str(TooManyAttempts(1))),
     "InternalError": error_example("internal_error", "Something went wrong on our side; nothing was saved."),
 }
 
