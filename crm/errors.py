@@ -73,3 +73,10 @@ class SignInBusy(RetryLater):
 
     def __init__(self):
         super().__init__("Too many sign-ins are being checked right now. Try again in a moment.", 1)
+
+
+class DatabaseUnavailable(RetryLater):
+    """The database cannot be reached for now (a restart, a failover) or is too busy to answer."""
+
+    def __init__(self):
+        super().__init__("The database cannot be reached right now; nothing was saved. Try again in a moment.", 5)

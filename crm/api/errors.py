@@ -9,6 +9,7 @@ from ..errors import (
     InvalidCredentials,
     KeyReused,
     NotFound,
+    RetryLater,
     SignInBusy,
     StaleVersion,
     TooManyAttempts,
@@ -57,6 +58,8 @@ def domain_error_response(error: DomainError):
         return error_response(401, "invalid_credentials", str(error))
     if isinstance(error, (TooManyAttempts, SignInBusy)):
         return error_response(429, "too_many_requests", str(error), retry_after=error.retry_after)
+    if isinstance(error, RetryLater):
+        return error_response(503, "service_unavailable", str(error), retry_after=error.retry_after)
     if isinstance(error, KeyReused):
         return error_response(409, "idempotency_key_reused", str(error))
     if isinstance(error, StaleVersion):

@@ -19,7 +19,7 @@ from ..deals import (
     STAGE_CHANGE_PARSERS,
     STAGES,
 )
-from ..errors import InvalidCredentials, KeyReused, NotFound, StaleVersion, TooManyAttempts
+from ..errors import DatabaseUnavailable, InvalidCredentials, KeyReused, NotFound, StaleVersion, TooManyAttempts
 from ..ids import PREFIXES
 from ..listing import MAX_SEARCH_LENGTH
 from ..models import ActivityType
@@ -79,6 +79,8 @@ ERROR_CODES = {
                         "password, until `Retry-After` has passed. Successful sign-ins never count. Also when the server "
                         "is already checking as many passwords as it runs at once (such an attempt is not counted)."),
     "InternalError": (500, ["internal_error"], "A fault of ours; nothing was saved."),
+    "ServiceUnavailable": (503, ["service_unavailable"], "The database cannot be reached for now (a restart, "
+                           "say). Nothing was saved; try again after `Retry-After`."),
 }
 
 
@@ -410,10 +412,11 @@ def error_responses() -> dict[str, Schema]:
                              "description": "How to authenticate."},
     }
     responses["PreconditionFailed"]["headers"] = {"ETag": {**ETAG, "description": "The deal's current version."}}
-    responses["TooManyRequests"]["headers"] = {
-        "Retry-After": {"required": True, "schema": {"type": "string", "pattern": "^[0-9]+$"},
-                        "description": "Seconds to wait before trying again."},
-    }
+    for name in ("TooManyRequests", "ServiceUnavailable"):
+        responses[name]["headers"] = {
+            "Retry-After": {"required": True, "schema": {"type": "string", "pattern": "^[0-9]+$"},
+                            "description": "Seconds to wait before trying again."},
+        }
     return responses
 
 
@@ -441,6 +444,7 @@ ERROR_EXAMPLES = {
                                       {"name": "is required.", "probability": "must be a whole number from 0 to 100."}),
     "TooManyRequests": error_example("too_many_requests", str(TooManyAttempts(1))),
     "InternalError": error_example("internal_error", "Something went wrong on our side; nothing was saved."),
+    "ServiceUnavailable": error_example("service_unavailable", str(DatabaseUnavailable())),
 }
 
 
@@ -459,8 +463,10 @@ def answer(description: str, schema_name: str, example: Any, headers: dict | Non
 
 
 def errors(*names: str) -> dict[str, Schema]:
-    """The error answers an operation can give, by status (500 on every one)."""
-    return {str(ERROR_CODES[name][0]): ref(name, "responses") for name in (*names, "InternalError")}
+    """The error answers an operation can give, by status (500 and 503 on every one)."""
+    return {
+        str(ERROR_CODES[name][0]): ref(name, "responses") for name in (*names, "InternalError", "ServiceUnavailable")
+    }
 
 
 # --- Examples (the contract's own) ---------------------------------------------------------------

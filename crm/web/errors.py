@@ -14,9 +14,10 @@ from ..errors import (
 from .htmx import is_htmx
 
 TITLES = {400: "Bad request", 401: "Sign in needed", 403: "Not allowed", 404: "Page not found",
-          405: "Not allowed", 413: "Too large", 422: "Invalid input", 429: "Too many attempts", 500: "Something went wrong"}
+          405: "Not allowed", 413: "Too large", 422: "Invalid input", 429: "Too many attempts", 500: "Something went wrong",
+          503: "Try again in a moment"}
 _STATUSES = ((NotFound, 404), (ValidationFailed, 422), (InvalidCredentials, 401), (TooManyAttempts, 429),
-             (SignInBusy, 429))
+             (SignInBusy, 429), (RetryLater, 503))
 
 
 def fields_sentence(error: ValidationFailed) -> str:
