@@ -10,10 +10,15 @@ from .models import User
 
 def token_from_request(req: Request) -> str | None:
     """The secret a request presents: a Bearer token first, else the session cookie."""
+    return bearer_token(req) or req.cookies.get(current_app.config["AUTH_COOKIE_NAME"]) or None
+
+
+def bearer_token(req: Request) -> str | None:
+    """The token of an `Authorization: Bearer` header, when it has one (other schemes do not count)."""
     scheme, _, credentials = req.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and credentials.strip():
-        return credentials.strip()
-    return req.cookies.get(current_app.config["AUTH_COOKIE_NAME"]) or None
+    if scheme.lower() != "bearer":
+        return None
+    return credentials.strip() or None
 
 
 @login_manager.request_loader
