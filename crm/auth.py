@@ -1,6 +1,7 @@
 """Who is asking: the session cookie or a Bearer token, loaded for flask-login."""
 
-from flask import Request, Response, current_app, request
+from flask import Flask, Request, Response, current_app, request
+from flask.sessions import SecureCookieSessionInterface
 
 from . import accounts
 from .accounts import IssuedToken
@@ -44,6 +45,14 @@ def clear_session_cookie(response: Response) -> None:
     response.delete_cookie(
         current_app.config["AUTH_COOKIE_NAME"], httponly=True, samesite="Lax", secure=_secure_cookie()
     )
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed session cookie (CSRF token, flashed messages), Secure exactly when the auth
+    cookie is; SameSite comes from SESSION_COOKIE_SAMESITE."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return _secure_cookie()
 
 
 def _secure_cookie() -> bool:

@@ -42,6 +42,9 @@ def settings_from_environment(instance_path: Path) -> dict:
         # Password checks a worker process runs at once; more attempts answer 429 at once. Two of
         # gunicorn's four threads per worker: a storm of sign-ins leaves the others to everyone else.
         "SIGN_IN_CONCURRENT_CHECKS": int(os.environ.get("SIGN_IN_CONCURRENT_CHECKS", "2")),
+        # Flask's own session cookie (CSRF token, flashed messages) is sent like the auth cookie:
+        # SameSite=Lax here, Secure under HTTPS (crm/auth.py).
+        "SESSION_COOKIE_SAMESITE": "Lax",
         # Behind a reverse proxy every request comes from the proxy: TRUSTED_PROXIES=1 takes the
         # client address from the X-Forwarded-For that one proxy sets (and the scheme likewise).
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),

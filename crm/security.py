@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 from flask import Flask, Request
 from flask_wtf.csrf import CSRFProtect
 
-from .auth import bearer_token
+from .auth import SessionInterface, bearer_token
 from .config import WRITE_METHODS
 
 csrf = CSRFProtect()
@@ -28,6 +28,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 def init_security(app: Flask) -> None:
     csrf.init_app(app)
+    app.session_interface = SessionInterface()
 
     @app.after_request
     def security_headers(response):
