@@ -21,15 +21,14 @@ from ..deals import (
 )
 from ..errors import DatabaseUnavailable, InvalidCredentials, KeyReused, NotFound, StaleVersion, TooManyAttempts
 from ..ids import PREFIXES
-from ..listing import MAX_SEARCH_LENGTH
+from ..listing import MAX_POSITION, MAX_SEARCH_LENGTH
 from ..models import ActivityType
 from ..validation import MAX_AMOUNT
 
 Schema = dict[str, Any]
 
-# Paging as crm.listing.Window and crm.deals.list_activities read it: whole numbers of at most 12
-# digits (longer ones answer 400); a limit above its cap is lowered, not refused.
-MAX_QUERY_NUMBER = 10**12 - 1
+# Paging as crm.listing.Window and crm.deals.list_activities read it: an offset or page above
+# MAX_POSITION answers 400; a limit above its cap is lowered however large, not refused.
 LIST_LIMIT_DEFAULT, LIST_LIMIT_CAP = 50, 200
 ACTIVITY_LIMIT_DEFAULT, ACTIVITY_LIMIT_CAP = 20, 100
 MAX_COMPANY_TEXT, MAX_PHONE, MAX_EMAIL = 255, 50, 320
@@ -139,7 +138,7 @@ def page_of(item: str, description: str) -> Schema:
             "total": {"type": "integer", "minimum": 0, "description": "How many match in all."},
             "limit": {"type": "integer", "minimum": 1, "maximum": LIST_LIMIT_CAP,
                       "description": "The page size used (a larger limit asked for is lowered)."},
-            "offset": {"type": "integer", "minimum": 0, "maximum": MAX_QUERY_NUMBER,
+            "offset": {"type": "integer", "minimum": 0, "maximum": MAX_POSITION,
                        "description": "How many were skipped."},
         }
     )
@@ -365,13 +364,15 @@ def query(name: str, schema: Schema, description: str) -> Schema:
             "answers 400 naming it."}
 
 
-def whole_number(minimum: int, default: int) -> Schema:
-    return {"type": "integer", "minimum": minimum, "maximum": MAX_QUERY_NUMBER, "default": default}
+def whole_number(minimum: int, default: int, capped: bool = False) -> Schema:
+    """A whole-number parameter: a capped one (a limit) takes any size and is lowered to its cap; the
+    others (offset, page) are refused above MAX_POSITION."""
+    return {"type": "integer", "minimum": minimum, "default": default} | ({} if capped else {"maximum": MAX_POSITION})
 
 
 def parameters() -> dict[str, Schema]:
     return {
-        "Limit": query("limit", whole_number(1, LIST_LIMIT_DEFAULT),
+        "Limit": query("limit", whole_number(1, LIST_LIMIT_DEFAULT, capped=True),
                        f"Items per page; above {LIST_LIMIT_CAP} it is lowered to {LIST_LIMIT_CAP}."),
         "Offset": query("offset", whole_number(0, 0), "Items to skip."),
         "Search": query("search", {"type": "string", "maxLength": MAX_SEARCH_LENGTH, "pattern": "^[^\\u0000]*$"},
@@ -654,7 +655,7 @@ def deal_paths() -> dict[str, Schema]:
             parameters=[
                 deal,
                 query("page", whole_number(1, 1), "Page number."),
-                query("limit", whole_number(1, ACTIVITY_LIMIT_DEFAULT),
+                query("limit", whole_number(1, ACTIVITY_LIMIT_DEFAULT, capped=True),
                       f"Items per page; above {ACTIVITY_LIMIT_CAP} it is lowered to {ACTIVITY_LIMIT_CAP}."),
             ],
         )},
