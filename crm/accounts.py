@@ -48,6 +48,8 @@ def create_user(organization_name: str, email: str, name: str, password: str) ->
         {"organization": organization_name, "email": email, "name": name, "password": password},
         {"organization": v.text(255), "email": v.email, "name": v.text(255), "password": _password},
     )
+    # Hashed before the first query: no transaction stays open through the slow part (see sign_in).
+    password_hash = generate_password_hash(fields["password"], method=current_app.config["PASSWORD_HASH_METHOD"])
     if db.session.scalar(select(User.id).where(User.email == fields["email"])):
         raise ValidationFailed({"email": "is already taken."})
     organization = db.session.scalar(select(Organization).where(Organization.name == fields["organization"]))
@@ -59,7 +61,7 @@ def create_user(organization_name: str, email: str, name: str, password: str) ->
         email=fields["email"],
         name=fields["name"],
         name_norm=fold(fields["name"]),
-        password_hash=generate_password_hash(fields["password"], method=current_app.config["PASSWORD_HASH_METHOD"]),
+        password_hash=password_hash,
     )
     db.session.add(user)
     db.session.commit()
