@@ -10,9 +10,10 @@ from .api import api
 from .cli import crm_cli
 from .config import configure_sqlite, engine_options, settings_from_environment
 from .error_handlers import register_error_handlers
-from .extensions import compress, db, limiter, login_manager, migrate
+from .extensions import compress, db, login_manager, migrate
 from .jsonio import ExactJSONProvider
 from .security import init_security
+from .throttle import init_throttle
 from .web import register_web
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     login_manager.init_app(app)
     compress.init_app(app)
-    limiter.init_app(app)
+    init_throttle(app)
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

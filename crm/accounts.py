@@ -11,6 +11,7 @@ from flask_login import UserMixin
 from sqlalchemy import bindparam, delete, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from . import throttle
 from . import validation as v
 from .errors import InvalidCredentials, ValidationFailed
 from .extensions import db
@@ -47,6 +48,8 @@ def create_user(organization_name: str, email: str, name: str, password: str) ->
         {"organization": organization_name, "email": email, "name": name, "password": password},
         {"organization": v.text(255), "email": v.email, "name": v.text(255), "password": _password},
     )
+    # Hashed before the first query: no transaction stays open through the slow part (see sign_in).
+    password_hash = generate_password_hash(fields["password"], method=current_app.config["PASSWORD_HASH_METHOD"])
     if db.session.scalar(select(User.id).where(User.email == fields["email"])):
         raise ValidationFailed({"email": "is already taken."})
     organization = db.session.scalar(select(Organization).where(Organization.name == fields["organization"]))
@@ -58,27 +61,30 @@ def create_user(organization_name: str, email: str, name: str, password: str) ->
         email=fields["email"],
         name=fields["name"],
         name_norm=fold(fields["name"]),
-        password_hash=generate_password_hash(fields["password"], method=current_app.config["PASSWORD_HASH_METHOD"]),
+        password_hash=password_hash,
     )
     db.session.add(user)
     db.session.commit()
     return user
 
 
-def sign_in(email: object, password: object, lifetime: timedelta) -> IssuedToken:
-    """Start a session for the user with these credentials; InvalidCredentials otherwise."""
-    if not isinstance(email, str) or not isinstance(password, str):
-        raise InvalidCredentials()
-    # No stored email has control characters (and PostgreSQL cannot even compare text with NUL).
-    user = None if v.has_control_characters(email) else db.session.scalar(
-        select(User).where(User.email == email.strip().lower())
-    )
-    if user is None:
-        check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
-        raise InvalidCredentials()
-    if not check_password_hash(user.password_hash, password) or not user.active:
+def sign_in(email: object, password: object, lifetime: timedelta, address: str | None) -> IssuedToken:
+    """Start a session for the user with these credentials, counted against the sign-in limits of
+    the account and of the client address; InvalidCredentials, TooManyAttempts or SignInBusy
+    otherwise.
+
+    The password check runs outside any transaction: on SQLite a write request holds the write lock
+    for as long as its transaction lasts, and a check lasting tens of milliseconds would make every
+    other write wait (or fail) behind it."""
+    with throttle.password_check_slot():
+        reservation = throttle.reserve(throttle.account_key(email), address)
+        user = _user_signing_in(email)
+        db.session.commit()
+        matches = _password_matches(user, password)
+    if not matches:
         raise InvalidCredentials()
     now = now_utc()
+    reservation.give_back()
     db.session.execute(
         delete(AuthToken).where(AuthToken.user_id == user.id, AuthToken.expires_at < now)
     )
@@ -143,9 +149,27 @@ def _issue(user: User, kind: str, secret: str, expires_at: datetime | None) -> I
     return IssuedToken(secret, record)
 
 
+def _user_signing_in(email: object) -> User | None:
+    # No stored email has control characters (and PostgreSQL cannot even compare text with NUL).
+    if not isinstance(email, str) or v.has_control_characters(email):
+        return None
+    return db.session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+def _password_matches(user: User | None, password: object) -> bool:
+    """Whether the password is the active user's; an unknown email is checked against a dummy hash
+    so that both failures take the same time."""
+    if not isinstance(password, str):
+        return False
+    if user is None:
+        check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
+        return False
+    return check_password_hash(user.password_hash, password) and user.active
+
+
 @cache
 def _dummy_hash(method: str) -> str:
-    """Checked against when the email is unknown, so that both failures take the same time."""
+    """The hash an unknown email's password is checked against."""
     return generate_password_hash("not-a-real-password", method=method)
 
 

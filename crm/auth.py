@@ -1,6 +1,7 @@
 """Who is asking: the session cookie or a Bearer token, loaded for flask-login."""
 
-from flask import Request, Response, current_app, request
+from flask import Flask, Request, Response, current_app, request
+from flask.sessions import SecureCookieSessionInterface
 
 from . import accounts
 from .accounts import IssuedToken
@@ -10,10 +11,15 @@ from .models import User
 
 def token_from_request(req: Request) -> str | None:
     """The secret a request presents: a Bearer token first, else the session cookie."""
+    return bearer_token(req) or req.cookies.get(current_app.config["AUTH_COOKIE_NAME"]) or None
+
+
+def bearer_token(req: Request) -> str | None:
+    """The token of an `Authorization: Bearer` header, when it has one (other schemes do not count)."""
     scheme, _, credentials = req.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and credentials.strip():
-        return credentials.strip()
-    return req.cookies.get(current_app.config["AUTH_COOKIE_NAME"]) or None
+    if scheme.lower() != "bearer":
+        return None
+    return credentials.strip() or None
 
 
 @login_manager.request_loader
@@ -39,6 +45,14 @@ def clear_session_cookie(response: Response) -> None:
     response.delete_cookie(
         current_app.config["AUTH_COOKIE_NAME"], httponly=True, samesite="Lax", secure=_secure_cookie()
     )
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed session cookie (CSRF token, flashed messages), Secure exactly when the auth
+    cookie is; SameSite comes from SESSION_COOKIE_SAMESITE."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return _secure_cookie()
 
 
 def _secure_cookie() -> bool:

@@ -35,16 +35,16 @@ def settings_from_environment(instance_path: Path) -> dict:
         # recompressing on every first visit (and Flask-Compress leaves such files open).
         "COMPRESS_STREAMS": False,
         "COMPRESS_MIMETYPES": ["text/html", "text/css", "application/json", "application/javascript", "text/javascript", "image/svg+xml"],
-        # Failed sign-ins allowed per account and per client address (crm/throttle.py); counted in
-        # memory per worker, or in Redis shared by every worker when RATE_LIMIT_STORAGE_URL is set.
+        # Failed sign-ins allowed per account and per client address, counted in the database that
+        # every worker shares (crm/throttle.py).
         "SIGN_IN_LIMIT_PER_ACCOUNT": os.environ.get("SIGN_IN_LIMIT_PER_ACCOUNT", "10 per 15 minutes"),
         "SIGN_IN_LIMIT_PER_ADDRESS": os.environ.get("SIGN_IN_LIMIT_PER_ADDRESS", "50 per 15 minutes"),
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATE_LIMIT_STORAGE_URL", "memory://"),
-        "RATELIMIT_KEY_PREFIX": "crm",
-        "RATELIMIT_HEADERS_ENABLED": True,
-        # Redis unreachable: keep limiting in memory rather than refusing every sign-in.
-        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
-        "RATELIMIT_SWALLOW_ERRORS": True,
+        # Password checks a worker process runs at once; more attempts answer 429 at once. Two of
+        # gunicorn's four threads per worker: a storm of sign-ins leaves the others to everyone else.
+        "SIGN_IN_CONCURRENT_CHECKS": int(os.environ.get("SIGN_IN_CONCURRENT_CHECKS", "2")),
+        # Flask's own session cookie (CSRF token, flashed messages) is sent like the auth cookie:
+        # SameSite=Lax here, Secure under HTTPS (crm/auth.py).
+        "SESSION_COOKIE_SAMESITE": "Lax",
         # Behind a reverse proxy every request comes from the proxy: TRUSTED_PROXIES=1 takes the
         # client address from the X-Forwarded-For that one proxy sets (and the scheme likewise).
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),

@@ -3,11 +3,13 @@ Whatever a failed request began in the database is rolled back first."""
 
 from flask import Flask
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import BadHost, HTTPException
 
 from .api.errors import ApiError, api_error_response, domain_error_response, http_error_response, is_api_request
-from .errors import DomainError
-from .extensions import db
+from .errors import DatabaseUnavailable, DomainError
+from .extensions import db, login_manager
 from .web.errors import domain_error_page, error_page, plain_error
 
 
@@ -34,6 +36,19 @@ def register_error_handlers(app: Flask) -> None:
         if isinstance(error, BadHost):  # a Host header no URL can be built for: no page around the message
             return plain_error(400, "The Host header of this request is not a valid host name.")
         return error_page(error.code or 500, error.description or error.name)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(PoolTimeout)
+    def database_unavailable(error: Exception):
+        # A passing state (a restart, say), not a fault of ours: a line in the log, no traceback;
+        # pool_pre_ping replaces the dead connections once the database is back.
+        app.logger.error("Database unavailable: %s", getattr(error, "orig", None) or error)
+        db.session.rollback()
+        if is_api_request():
+            return domain_error_response(DatabaseUnavailable())
+        # The page's layout asks who is signed in, which would need the database again.
+        login_manager._update_request_context_with_user()
+        return domain_error_page(DatabaseUnavailable())
 
     @app.errorhandler(500)
     def internal_error(error):

@@ -50,3 +50,33 @@ class InvalidCredentials(DomainError):
 
     def __init__(self):
         super().__init__("Invalid email or password.")
+
+
+class RetryLater(DomainError):
+    """A request refused for now; retry_after says in how many seconds it may succeed."""
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class TooManyAttempts(RetryLater):
+    """A sign-in limit is used up: refused whatever the password, so guessing cannot go on."""
+
+    def __init__(self, retry_after: int):
+        super().__init__("Too many failed sign-in attempts. Wait a few minutes, then try again.", retry_after)
+
+
+class SignInBusy(RetryLater):
+    """Every password check this process allows at once is running; the attempt was not counted.
+    Too many requests (429), not an outage: the server is doing exactly what it should."""
+
+    def __init__(self):
+        super().__init__("Too many sign-ins are being checked right now. Try again in a moment.", 1)
+
+
+class DatabaseUnavailable(RetryLater):
+    """The database cannot be reached for now (a restart, a failover) or is too busy to answer."""
+
+    def __init__(self):
+        super().__init__("The database cannot be reached right now; nothing was saved. Try again in a moment.", 5)

@@ -1,8 +1,6 @@
 """Extensions, created unbound and attached to the app in create_app()."""
 
 from flask_compress import Compress
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -21,8 +19,6 @@ db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 login_manager = LoginManager()
 compress = Compress()
-# No default limits: only the routes that say so are limited (see crm/throttle.py).
-limiter = Limiter(key_func=get_remote_address)
 
 
 def insert_or_merge(model):

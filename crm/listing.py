@@ -8,6 +8,9 @@ from .errors import BadParameter
 
 T = TypeVar("T")
 MAX_SEARCH_LENGTH = 255
+# The largest offset or page a list accepts: far past any collection, and small enough that an
+# offset computed from a page (times its limit) still fits the databases' 64-bit integers.
+MAX_POSITION = 10**12 - 1
 
 
 class Params:
@@ -24,16 +27,22 @@ class Params:
         return given[0] if given else None
 
     def whole_number(self, name: str, *, default: int, minimum: int, cap: int | None = None) -> int:
-        """An integer of at least minimum; values above cap are lowered to cap."""
+        """An integer of at least minimum: values above cap are lowered to cap, however large;
+        without a cap, values above MAX_POSITION are refused."""
         raw = self.single(name)
         if raw is None or raw == "":
             return default
-        if not raw.isascii() or not raw.isdigit() or len(raw) > 12:
+        if not raw.isascii() or not raw.isdigit():
             raise BadParameter(name, f"must be a whole number of at least {minimum}")
-        number = int(raw)
+        digits = raw.lstrip("0") or "0"
+        ceiling = MAX_POSITION if cap is None else cap
+        # Compared by length first: Python refuses to convert strings of thousands of digits.
+        number = ceiling + 1 if len(digits) > len(str(ceiling)) else int(digits)
         if number < minimum:
             raise BadParameter(name, f"must be a whole number of at least {minimum}")
-        return min(number, cap) if cap is not None else number
+        if number > ceiling and cap is None:
+            raise BadParameter(name, f"must be at most {MAX_POSITION}")
+        return min(number, ceiling)
 
     def choice(self, name: str, choices: Sequence[str], *, default: str | None = None) -> str | None:
         """One of choices, or default when absent or empty."""

@@ -291,3 +291,18 @@ class Activity(db.Model):
     deal: Mapped[Deal] = relationship(back_populates="activities")
     author: Mapped[User | None] = relationship(lazy="raise")
     contact: Mapped[Contact | None] = relationship(lazy="raise")
+
+
+class SignInAttempts(db.Model):
+    """Failed sign-ins counted for one limit's key (an account or a client address) in its current
+    window (see crm/throttle.py). The key is stored as its SHA-256: any email a client sends fits,
+    NUL and all, and the table reveals no address."""
+
+    __tablename__ = "sign_in_attempts"
+    __table_args__ = (Index("ix_sign_in_attempts_window_ends", "window_ends"),)
+
+    scope: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # Attempts reserved in the window: failures, plus checks still running.
+    attempts: Mapped[int] = mapped_column(Integer)
+    window_ends: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 from flask import Flask, Request
 from flask_wtf.csrf import CSRFProtect
 
+from .auth import SessionInterface, bearer_token
 from .config import WRITE_METHODS
 
 csrf = CSRFProtect()
@@ -27,6 +28,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 def init_security(app: Flask) -> None:
     csrf.init_app(app)
+    app.session_interface = SessionInterface()
 
     @app.after_request
     def security_headers(response):
@@ -57,5 +59,7 @@ def is_cross_site(req: Request) -> bool:
 
 
 def is_cross_site_cookie_write(req: Request) -> bool:
-    """A write that relies on the browser's cookie, started by another site's page: refused."""
-    return req.method in WRITE_METHODS and not req.headers.get("Authorization") and is_cross_site(req)
+    """A write that relies on the browser's cookie, started by another site's page: refused. The
+    cookie is what authenticates unless a Bearer token with a value is sent (see token_from_request);
+    any other Authorization header (Basic, an empty Bearer) leaves the cookie in charge."""
+    return req.method in WRITE_METHODS and bearer_token(req) is None and is_cross_site(req)

@@ -9,7 +9,10 @@ from ..errors import (
     InvalidCredentials,
     KeyReused,
     NotFound,
+    RetryLater,
+    SignInBusy,
     StaleVersion,
+    TooManyAttempts,
     ValidationFailed,
 )
 
@@ -29,11 +32,14 @@ def is_api_request() -> bool:
     return request.path == "/api" or request.path.startswith("/api/")
 
 
-def error_response(status: int, code: str, message: str, fields: dict[str, str] | None = None):
+def error_response(status: int, code: str, message: str, fields: dict[str, str] | None = None,
+                   retry_after: int | None = None):
     response = jsonify({"error": {"code": code, "message": message, "fields": fields or {}}})
     response.status_code = status
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="crm"'
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
     return response
 
 
@@ -50,6 +56,10 @@ def domain_error_response(error: DomainError):
         return error_response(404, "not_found", str(error))
     if isinstance(error, InvalidCredentials):
         return error_response(401, "invalid_credentials", str(error))
+    if isinstance(error, (TooManyAttempts, SignInBusy)):
+        return error_response(429, "too_many_requests", str(error), retry_after=error.retry_after)
+    if isinstance(error, RetryLater):
+        return error_response(503, "service_unavailable", str(error), retry_after=error.retry_after)
     if isinstance(error, KeyReused):
         return error_response(409, "idempotency_key_reused", str(error))
     if isinstance(error, StaleVersion):

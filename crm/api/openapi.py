@@ -20,18 +20,16 @@ from ..deals import (
     STAGE_CHANGE_PARSERS,
     STAGES,
 )
-from ..errors import InvalidCredentials, KeyReused, NotFound, StaleVersion
+from ..errors import DatabaseUnavailable, InvalidCredentials, KeyReused, NotFound, StaleVersion, TooManyAttempts
 from ..ids import PREFIXES
-from ..listing import MAX_SEARCH_LENGTH
+from ..listing import MAX_POSITION, MAX_SEARCH_LENGTH
 from ..models import ActivityType
-from ..throttle import TOO_MANY
 from ..validation import MAX_AMOUNT
 
 Schema = dict[str, Any]
 
-# Paging as crm.listing.Window and crm.deals.list_activities read it: whole numbers of at most 12
-# digits (longer ones answer 400); a limit above its cap is lowered, not refused.
-MAX_QUERY_NUMBER = 10**12 - 1
+# Paging as crm.listing.Window and crm.deals.list_activities read it: an offset or page above
+# MAX_POSITION answers 400; a limit above its cap is lowered however large, not refused.
 LIST_LIMIT_DEFAULT, LIST_LIMIT_CAP = 50, 200
 ACTIVITY_LIMIT_DEFAULT, ACTIVITY_LIMIT_CAP = 20, 100
 MAX_COMPANY_TEXT, MAX_PHONE, MAX_EMAIL = 255, 50, 320
@@ -78,8 +76,11 @@ ERROR_CODES = {
                          "is named in `fields`, all at once. Nothing was saved."),
     "TooManyRequests": (429, ["too_many_requests"], "Too many failed sign-ins for this account or from this "
                         "address (by default 10 and 50 per 15 minutes): every attempt is refused, even with the right "
-                        "password, until `Retry-After` has passed. Successful sign-ins never count."),
+                        "password, until `Retry-After` has passed. Successful sign-ins never count. Also when the server "
+                        "is already checking as many passwords as it runs at once (such an attempt is not counted)."),
     "InternalError": (500, ["internal_error"], "A fault of ours; nothing was saved."),
+    "ServiceUnavailable": (503, ["service_unavailable"], "The database cannot be reached for now (a restart, "
+                           "say). Nothing was saved; try again after `Retry-After`."),
 }
 
 
@@ -138,7 +139,7 @@ def page_of(item: str, description: str) -> Schema:
             "total": {"type": "integer", "minimum": 0, "description": "How many match in all."},
             "limit": {"type": "integer", "minimum": 1, "maximum": LIST_LIMIT_CAP,
                       "description": "The page size used (a larger limit asked for is lowered)."},
-            "offset": {"type": "integer", "minimum": 0, "maximum": MAX_QUERY_NUMBER,
+            "offset": {"type": "integer", "minimum": 0, "maximum": MAX_POSITION,
                        "description": "How many were skipped."},
         }
     )
@@ -385,13 +386,15 @@ def query(name: str, schema: Schema, description: str) -> Schema:
             "answers 400 naming it."}
 
 
-def whole_number(minimum: int, default: int) -> Schema:
-    return {"type": "integer", "minimum": minimum, "maximum": MAX_QUERY_NUMBER, "default": default}
+def whole_number(minimum: int, default: int, capped: bool = False) -> Schema:
+    """A whole-number parameter: a capped one (a limit) takes any size and is lowered to its cap; the
+    others (offset, page) are refused above MAX_POSITION."""
+    return {"type": "integer", "minimum": minimum, "default": default} | ({} if capped else {"maximum": MAX_POSITION})
 
 
 def parameters() -> dict[str, Schema]:
     return {
-        "Limit": query("limit", whole_number(1, LIST_LIMIT_DEFAULT),
+        "Limit": query("limit", whole_number(1, LIST_LIMIT_DEFAULT, capped=True),
                        f"Items per page; above {LIST_LIMIT_CAP} it is lowered to {LIST_LIMIT_CAP}."),
         "Offset": query("offset", whole_number(0, 0), "Items to skip."),
         "Search": query("search", {"type": "string", "maxLength": MAX_SEARCH_LENGTH, "pattern": "^[^\\u0000]*$"},
@@ -432,10 +435,11 @@ def error_responses() -> dict[str, Schema]:
                              "description": "How to authenticate."},
     }
     responses["PreconditionFailed"]["headers"] = {"ETag": {**ETAG, "description": "The deal's current version."}}
-    responses["TooManyRequests"]["headers"] = {
-        "Retry-After": {"required": True, "schema": {"type": "string", "pattern": "^[0-9]+$"},
-                        "description": "Seconds to wait before trying again."},
-    }
+    for name in ("TooManyRequests", "ServiceUnavailable"):
+        responses[name]["headers"] = {
+            "Retry-After": {"required": True, "schema": {"type": "string", "pattern": "^[0-9]+$"},
+                            "description": "Seconds to wait before trying again."},
+        }
     return responses
 
 
@@ -461,8 +465,9 @@ ERROR_EXAMPLES = {
                                           "application/json."),
     "ValidationFailed": error_example("validation_failed", "Invalid fields: name, probability.",
                                       {"name": "is required.", "probability": "must be a whole number from 0 to 100."}),
-    "TooManyRequests": error_example("too_many_requests", TOO_MANY),
+    "TooManyRequests": error_example("too_many_requests", str(TooManyAttempts(1))),
     "InternalError": error_example("internal_error", "Something went wrong on our side; nothing was saved."),
+    "ServiceUnavailable": error_example("service_unavailable", str(DatabaseUnavailable())),
 }
 
 
@@ -481,8 +486,10 @@ def answer(description: str, schema_name: str, example: Any, headers: dict | Non
 
 
 def errors(*names: str) -> dict[str, Schema]:
-    """The error answers an operation can give, by status (500 on every one)."""
-    return {str(ERROR_CODES[name][0]): ref(name, "responses") for name in (*names, "InternalError")}
+    """The error answers an operation can give, by status (500 and 503 on every one)."""
+    return {
+        str(ERROR_CODES[name][0]): ref(name, "responses") for name in (*names, "InternalError", "ServiceUnavailable")
+    }
 
 
 # --- Examples (the contract's own) ---------------------------------------------------------------
@@ -683,7 +690,7 @@ def deal_paths() -> dict[str, Schema]:
             parameters=[
                 deal,
                 query("page", whole_number(1, 1), "Page number."),
-                query("limit", whole_number(1, ACTIVITY_LIMIT_DEFAULT),
+                query("limit", whole_number(1, ACTIVITY_LIMIT_DEFAULT, capped=True),
                       f"Items per page; above {ACTIVITY_LIMIT_CAP} it is lowered to {ACTIVITY_LIMIT_CAP}."),
             ],
         )},

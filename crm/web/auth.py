@@ -5,9 +5,9 @@ from flask_login import current_user
 
 from .. import accounts
 from ..auth import clear_session_cookie, revoke_current_session, set_session_cookie
-from ..errors import InvalidCredentials
+from ..errors import InvalidCredentials, RetryLater
 from ..extensions import login_manager
-from ..throttle import limit_sign_in
+from .errors import status_of
 from .htmx import is_htmx, safe_next
 
 bp = Blueprint("auth_pages", __name__)
@@ -25,7 +25,6 @@ def send_to_login():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limit_sign_in
 def login():
     """Show the sign-in form; start a session from it."""
     next_page = safe_next(request.values.get("next"))
@@ -35,9 +34,15 @@ def login():
         return render_template("auth/login.html", next_page=next_page, email="")
     email = request.form.get("email", "")
     try:
-        issued = accounts.sign_in(email, request.form.get("password", ""), current_app.config["AUTH_SESSION_LIFETIME"])
-    except InvalidCredentials as error:
-        return render_template("auth/login.html", next_page=next_page, email=email, error=str(error)), 401
+        issued = accounts.sign_in(
+            email, request.form.get("password", ""), current_app.config["AUTH_SESSION_LIFETIME"], request.remote_addr
+        )
+    except (InvalidCredentials, RetryLater) as error:
+        page = make_response(render_template("auth/login.html", next_page=next_page, email=email, error=str(error)))
+        page.status_code = status_of(error)
+        if isinstance(error, RetryLater):
+            page.headers["Retry-After"] = str(error.retry_after)
+        return page
     response = redirect(next_page or url_for("board.index"), code=303)
     set_session_cookie(response, issued)
     return response
