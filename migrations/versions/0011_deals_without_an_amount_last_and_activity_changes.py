@@ -1,7 +1,7 @@
 """Deals without an amount sort last in both orders; activities keep their changes
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-01 20:00:00
 
 Ascending by amount now puts the deals without one last (descending already did), as people read
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0011'
-down_revision = '0009'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
