@@ -124,6 +124,21 @@
     }
   });
 
+  /* A move redraws the lead column out of band, its quick add form too: what the user was typing
+     there is carried into the new form (htmx then restores the focus and the caret). */
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var old = event.detail.target.querySelector && event.detail.target.querySelector("form.quick-add");
+    var fresh = old && event.detail.fragment.querySelector("form.quick-add");
+    if (!fresh) return;
+    Array.prototype.forEach.call(old.querySelectorAll("input:not([type=hidden])"), function (input) {
+      var twin = fresh.elements[input.name];
+      if (twin) {
+        twin.value = input.value;
+        twin.setAttribute("value", input.value);
+      }
+    });
+  });
+
   function refused(event, fallback) {
     var form = event.target;
     if (!form.classList || !form.classList.contains("move-form")) return;

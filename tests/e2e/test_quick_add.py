@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from .helpers import DEALS_API, card_in, column
+from .helpers import DEALS_API, card_in, column, drag_card
 
 pytestmark = pytest.mark.e2e
 
@@ -68,4 +68,19 @@ def test_a_double_clicked_quick_add_adds_one_deal(board: Page, console_problems,
     expect(board.locator("#quick-add-status")).to_have_text("Added “Clicked twice” to Lead.")
     board.wait_for_load_state("networkidle")
     assert [deal["name"] for deal in api.get(DEALS_API).get_json()["items"]] == ["Clicked twice"]
+    assert console_problems == [], console_problems
+
+
+def test_a_move_that_redraws_the_lead_column_keeps_what_was_typed_in_quick_add(board: Page, console_problems, make_deal):
+    deal = make_deal(name="Moving on")
+    board.reload()
+    lead = column(board, "lead")
+    lead.get_by_label("New deal name").fill("Half typed 株式会社")
+    lead.get_by_label("Amount").fill("￥120万")
+
+    assert drag_card(board, deal["id"], "qualification").status == 200
+
+    expect(card_in(board, "qualification", deal["id"])).to_be_visible()
+    expect(lead.get_by_label("New deal name")).to_have_value("Half typed 株式会社")
+    expect(lead.get_by_label("Amount")).to_have_value("￥120万")
     assert console_problems == [], console_problems
