@@ -97,6 +97,16 @@ def app(database_uri):
 
 
 @pytest.fixture
+def server(database_uri, tmp_path):
+    """The app under gunicorn with 4 workers on the test's database; its log is checked afterwards."""
+    from tests.live_server import Gunicorn
+
+    with Gunicorn(database_uri, tmp_path / "gunicorn.log", workers=4) as running:
+        yield running
+    running.assert_clean_log()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

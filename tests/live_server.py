@@ -66,6 +66,12 @@ class Gunicorn:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def assert_clean_log(self) -> None:
+        """What every test on a live server asks of its log: no request waited out SQLite's lock, none failed."""
+        log = self.log()
+        assert "database is locked" not in log
+        assert "Traceback" not in log, log[-3000:]
+
     def __enter__(self) -> "Gunicorn":
         return self.start()
 

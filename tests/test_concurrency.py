@@ -5,25 +5,15 @@ import random
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 from sqlalchemy import func, select
 
 from crm.extensions import db
 from crm.models import Activity, ActivityType, Deal, DealStageTotal
-from tests.live_server import Gunicorn, call
+from tests.live_server import call
 
 DEALS = "/api/v1/crm/deals"
 STAGES = ["lead", "qualification", "proposal", "negotiation", "closed_won", "closed_lost"]
 CLIENTS = 8
-
-
-@pytest.fixture
-def server(database_uri, tmp_path):
-    with Gunicorn(database_uri, tmp_path / "gunicorn.log", workers=4) as running:
-        yield running
-    log = running.log()
-    assert "database is locked" not in log
-    assert "Traceback" not in log, log[-3000:]
 
 
 def run_clients(work, count: int = CLIENTS) -> list:

@@ -8,23 +8,11 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from http.cookiejar import CookieJar
 
-import pytest
-
 from tests.conftest import PASSWORD
-from tests.live_server import Gunicorn
 
 from .conftest import api_deal_names, csrf_token_in, parse
 
 SENDS = 6
-
-
-@pytest.fixture
-def server(database_uri, tmp_path):
-    with Gunicorn(database_uri, tmp_path / "gunicorn.log", workers=4) as running:
-        yield running
-    log = running.log()
-    assert "database is locked" not in log
-    assert "Traceback" not in log, log[-3000:]
 
 
 class _Keep303(urllib.request.HTTPRedirectHandler):
