@@ -53,17 +53,24 @@ class FormInput:
     refused: dict[str, str] = field(default_factory=dict)
 
 
-def read_form(form: Mapping[str, str], *, stage: str | None = None, currency: str | None = None) -> FormInput:
+def read_form(
+    form: Mapping[str, str], *, stage: str | None = None, currency: str | None = None,
+    shown: Mapping[str, str] | None = None,
+) -> FormInput:
     """Turn a deal form's strings into the values the deal schema parses, so that forms and the API
     share one set of rules. An empty optional field means null, except a field that the chosen
     stage decides (the won date of an open deal): it sends nothing. A value typed into such a field
     is passed on for the domain to refuse beside it, never dropped. stage and currency: the deal's,
-    for a form without those fields (None: not known)."""
+    for a form without those fields (None: not known). shown: the deal's fields as its edit form
+    shows them (form_values); a field sent back as shown is left alone, since a form shows some
+    fields less precisely than they are kept (a won date's day, not its time)."""
     read = FormInput()
     stage = form.get("stage", stage)
     currency = form.get("currency", currency or "").strip().upper()
     for name in (name for name in DEAL_FIELD_PARSERS if name in form):
         value = form[name].strip()
+        if shown is not None and name in shown and value == shown[name]:
+            continue
         if value or name in _ALWAYS_SENT:
             _read_value(read, name, value, currency)
         elif name != "note" and not _decided_by(stage, name):

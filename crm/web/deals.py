@@ -107,7 +107,8 @@ def edit(deal_id: str):
 @bp.post("/<deal_id>/edit")
 def update(deal_id: str):
     """Save the edit form."""
-    read = deal_form.read_form(request.form)
+    shown = deal_form.form_values(deals.get_deal(current_user.organization_id, deal_id))
+    read = deal_form.read_form(request.form, shown=shown)
     try:
         deal = deals.update_deal(current_user, deal_id, read.fields, form_version(), read.refused)
     except (ValidationFailed, StaleVersion) as error:

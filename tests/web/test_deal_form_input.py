@@ -195,11 +195,22 @@ def test_a_probability_sent_with_a_closed_stage_is_refused_unless_it_is_the_stag
     assert api_deal_names(web.api) == []
 
 
-def test_closing_without_javascript_with_the_old_probability_in_the_field_is_refused_beside_it(web, make_deal):
+def test_closing_without_javascript_with_the_old_probability_left_in_the_field_sets_the_stages(web, make_deal):
+    """The probability was not typed, only shown: closing decides it, as it does with JavaScript."""
     deal = make_deal(stage="negotiation", probability=70)
     state = form_state(page_of(web.get(f"/deals/{deal['id']}/edit")).by_id("deal-form"))
 
     response = web.post(f"/deals/{deal['id']}/edit", state | {"stage": "closed_won"})
+
+    assert response.status_code == 303
+    assert (api_deal(web.api, deal["id"])["stage"], api_deal(web.api, deal["id"])["probability"]) == ("closed_won", 100)
+
+
+def test_closing_without_javascript_with_a_probability_typed_is_refused_beside_it(web, make_deal):
+    deal = make_deal(stage="negotiation", probability=70)
+    state = form_state(page_of(web.get(f"/deals/{deal['id']}/edit")).by_id("deal-form"))
+
+    response = web.post(f"/deals/{deal['id']}/edit", state | {"stage": "closed_won", "probability": "80"})
 
     assert response.status_code == 422
     form = page_of(response).by_id("deal-form")
@@ -208,15 +219,38 @@ def test_closing_without_javascript_with_the_old_probability_in_the_field_is_ref
     assert api_deal(web.api, deal["id"])["stage"] == "negotiation"
 
 
-def test_reopening_a_won_deal_without_javascript_refuses_the_won_date_still_in_the_field(web, make_deal):
+def test_reopening_a_won_deal_without_javascript_clears_the_won_date_left_in_the_field(web, make_deal):
     deal = make_deal(stage="closed_won", won_date="2026-01-15T00:00:00Z")
     state = form_state(page_of(web.get(f"/deals/{deal['id']}/edit")).by_id("deal-form"))
 
     response = web.post(f"/deals/{deal['id']}/edit", state | {"stage": "negotiation"})
 
+    assert response.status_code == 303
+    assert (api_deal(web.api, deal["id"])["stage"], api_deal(web.api, deal["id"])["won_date"]) == ("negotiation", None)
+
+
+def test_reopening_a_won_deal_with_a_new_won_date_typed_is_refused_beside_it(web, make_deal):
+    deal = make_deal(stage="closed_won", won_date="2026-01-15T00:00:00Z")
+    state = form_state(page_of(web.get(f"/deals/{deal['id']}/edit")).by_id("deal-form"))
+
+    response = web.post(f"/deals/{deal['id']}/edit", state | {"stage": "negotiation", "won_date": "2026-01-20"})
+
     assert response.status_code == 422
     assert_field_message(page_of(response).by_id("deal-form"), "won_date", "can only be set on a deal in stage closed_won.")
     assert api_deal(web.api, deal["id"])["stage"] == "closed_won"
+
+
+def test_saving_the_form_of_a_deal_won_on_the_board_keeps_the_moment_it_was_won(web, make_deal):
+    """The form shows the won date's day only; sent back unchanged, it must not become midnight."""
+    deal = make_deal(stage="negotiation")
+    won = web.api.post(f"{DEALS_API}/{deal['id']}/stage", json={"stage": "closed_won"}).get_json()["deal"]
+    state = form_state(page_of(web.get(f"/deals/{deal['id']}/edit")).by_id("deal-form"))
+
+    response = web.post(f"/deals/{deal['id']}/edit", state | {"note": "Signed copy received"})
+
+    assert response.status_code == 303
+    assert api_deal(web.api, deal["id"])["won_date"] == won["won_date"]
+    assert [a["type"] for a in api_activities(web.api, deal["id"])][:2] == ["note", "stage_change"]
 
 
 def test_creating_a_won_deal_keeps_the_won_date_typed(web):
