@@ -44,11 +44,14 @@ WHOLE_CURRENCIES = {"JPY", "KRW", "VND", "CLP", "ISK", "PYG", "UGX", "XAF", "XOF
 _STAGE_VALUES = {stage.value for stage in Stage}
 
 
-def money(amount: Decimal | None, currency: str) -> str:
-    """¥1,200,000 / $1,234.50 / 1,234.50 CHF; an empty string for no amount."""
+def money(amount: Decimal | None, currency: str, *, estimate: bool = False) -> str:
+    """¥1,200,000 / $1,234.50 / 1,234.50 CHF; an empty string for no amount. A currency without
+    minor units (yen) shows them only when an exact amount has some, so that ¥12.50 never reads
+    as ¥13; an estimate (a weighted total) is shown in whole yen."""
     if amount is None:
         return ""
-    places = 0 if currency in WHOLE_CURRENCIES else 2
+    whole = estimate or Decimal(amount) == Decimal(amount).to_integral_value()
+    places = 0 if currency in WHOLE_CURRENCIES and whole else 2
     rounded = Decimal(amount).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     text = f"{rounded:,.{places}f}"
     symbol = CURRENCY_SYMBOLS.get(currency)

@@ -133,3 +133,20 @@ def test_entries_recorded_before_changes_were_kept_read_as_before(app, web, make
     assert change_lines(document.by_id("feed")) == []
     api_entries = web.api.get(f"{DEALS_API}/{deal['id']}/activities").get_json()["activities"]
     assert [entry["changes"] for entry in api_entries] == [None, None, None]
+
+
+def test_a_yen_amount_with_sen_reads_exactly_not_rounded_to_the_yen(web, make_deal):
+    """Yen amounts are shown without minor units, except an exact amount that has some: ¥12.50 is
+    not ¥13 (a weighted total, an estimate, stays in whole yen)."""
+    deal = make_deal(name="Small print", amount=1500000, probability=30)
+
+    web.api.patch(f"{DEALS_API}/{deal['id']}", json={"amount": 12.5})
+
+    assert latest_changes(web, deal["id"]) == ["Amount ¥1,500,000 → ¥12.50"]
+    page = page_of(web.get(f"/deals/{deal['id']}")).text
+    assert "¥12.50" in page and "¥13" not in page
+    assert "¥12.50" in page_of(web.get("/deals")).by_id("deals-table").text
+    lead = page_of(web.get("/")).by_id("col-lead")
+    assert "¥12.50" in lead.one("li", cls="card").text
+    assert lead.one(cls="total-amount").text == "¥12.50"
+    assert lead.one(cls="weighted-amount").text == "weighted ¥4"  # 3.75
