@@ -164,6 +164,23 @@ def test_pages_follow_next_and_previous_links_keeping_the_url_state(web, make_de
     assert table_names(page_of(web.get(back))) == ["Deal 3", "Deal 4", "Deal 5"]
 
 
+def test_a_page_past_the_end_says_so_and_steps_back_to_the_last_page(web, make_deal):
+    """An old bookmark or history entry, after the list shrank."""
+    for number in range(7):
+        make_deal(name=f"Deal {number}")
+    query = {"sort": "name", "order": "asc", "limit": "3", "offset": "99999"}
+
+    past = page_of(deals_list(web, query))
+
+    assert past.one(cls="table-summary").text == "7 deals"
+    empty = past.one("td", cls="empty")
+    assert "past the last" in empty.text
+    assert query_of(empty.one("a").attrs["href"])["offset"] == ["6"]
+    assert query_of(past.one("a", rel="prev").attrs["href"])["offset"] == ["6"]
+    assert past.find("a", rel="next") is None
+    assert table_names(page_of(web.get(empty.one("a").attrs["href"]))) == ["Deal 6"]
+
+
 def test_the_default_page_holds_fifty_deals(web, make_deal):
     for number in range(51):
         make_deal(name=f"Deal {number:02d}")
