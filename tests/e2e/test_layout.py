@@ -71,6 +71,28 @@ def test_a_long_name_takes_a_few_lines_on_its_card_and_shows_whole_elsewhere(
     assert console_problems == [], console_problems
 
 
+def _lines(locator) -> float:
+    return locator.evaluate("node => node.getBoundingClientRect().height / parseFloat(getComputedStyle(node).lineHeight)")
+
+
+@pytest.mark.parametrize("name", [LONG_UNBROKEN, LONG_JAPANESE], ids=["unbroken", "japanese"])
+def test_a_long_name_takes_two_lines_in_the_deals_table_and_recent_activity_with_the_whole_as_its_title(
+    board: Page, console_problems, make_deal, name
+):
+    board.set_viewport_size({"width": 390, "height": 900})
+    make_deal(name=name, amount=1000)
+    board.reload()
+    recent = board.locator(".recent-item a", has_text=name[:20]).first
+    expect(recent).to_have_attribute("title", name)
+    assert _lines(recent) <= 2.05
+
+    board.goto("/deals")
+    in_table = board.locator("#deals-table tbody a").first
+    expect(in_table).to_have_attribute("title", name)
+    assert _lines(in_table) <= 2.05
+    assert console_problems == [], console_problems
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 def test_no_page_scrolls_sideways(page: Page, console_problems, browser_user, api, make_deal, width):
     page.set_viewport_size({"width": width, "height": 800})
