@@ -146,9 +146,10 @@ def test_the_fields_of_a_stage_follow_the_stage_select_and_nothing_typed_vanishe
 def test_a_field_refused_for_its_stage_stays_in_view_with_its_message(board: Page, console_problems, make_deal):
     deal = make_deal(name="Stale page", stage="closed_won", won_date="2026-01-15T00:00:00Z")
     board.goto(f"/deals/{deal['id']}/edit")
-    # A page that lost its script (or was saved before a stage change) still sends the won date.
+    # A page that lost its script (or was saved before a stage change) still sends a won date typed.
     board.evaluate("document.getElementById('stage').value = 'negotiation'")
     board.evaluate("document.getElementById('probability').disabled = false")
+    board.get_by_label("Won date").fill("2026-01-20")
 
     with board.expect_response(lambda r: r.request.method == "POST") as answer:
         board.get_by_role("button", name="Save changes").click()
