@@ -15,7 +15,7 @@ from .format import stage_label
 from .htmx import form_version, is_htmx, page_or_fragment, redirect_to
 
 bp = Blueprint("board", __name__)
-QUICK_ADD_FIELDS = ("name", "amount")
+QUICK_ADD_FIELDS = ("name", "amount", "assigned_member_id")
 MEMBER_CHOICES = 200
 STAGE_VALUES = {stage.value for stage in Stage}
 
@@ -82,6 +82,7 @@ def move(deal_id: str):
             "partials/board_moved.html",
             columns=board.columns(current_user.organization_id, board_filter, affected, _cards_shown()),
             board_filter=board_filter,
+            members=_members() if Stage.LEAD in affected else [],  # the lead column's quick add offers them
         )
     )
     response.headers["HX-Trigger"] = '{"activity-changed": null, "deal-moved": {"id": "%s"}}' % deal.id
@@ -90,9 +91,10 @@ def move(deal_id: str):
 
 @bp.post("/board/quick-add")
 def quick_add():
-    """Create a lead (once per form, assigned to me) from the lead column's small form; answer the
-    lead column with the form ready again and where the deal went."""
-    values = {name: request.form.get(name, "") for name in QUICK_ADD_FIELDS}
+    """Create a lead (once per form, assigned to me unless the form names someone else or no one)
+    from the lead column's small form; answer the lead column with the form ready again and where
+    the deal went."""
+    values = {name: request.form[name] for name in QUICK_ADD_FIELDS if name in request.form}
     values[deal_form.FORM_KEY_FIELD] = request.form.get(deal_form.FORM_KEY_FIELD, "")
     try:
         deal = deal_form.create_deal(current_user, values)
@@ -131,18 +133,24 @@ def _lead_column(quick_added=None, **form_state) -> str:
     if quick_added is not None:
         form_state["quick_added"] = quick_added
         form_state["quick_added_hidden"] = all(card.id != quick_added.id for card in lead.cards)
-    return render_template("partials/board_column.html", column=lead, board_filter=board_filter, **form_state)
+    return render_template(
+        "partials/board_column.html", column=lead, board_filter=board_filter, members=_members(), **form_state
+    )
 
 
 def _board_context(board_filter: board.BoardFilter) -> dict:
     organization_id = current_user.organization_id
-    members = directory.list_members(organization_id, Params({"limit": [str(MEMBER_CHOICES)]})).items
     return {
         "columns": board.columns(organization_id, board_filter),
         "board_filter": board_filter,
-        "members": members,
+        "members": _members(),
         "activities": deals.recent_activities(organization_id),
     }
+
+
+def _members() -> list:
+    """The colleagues the assignee filter and quick add offer, by name."""
+    return directory.list_members(current_user.organization_id, Params({"limit": [str(MEMBER_CHOICES)]})).items
 
 
 def _filter_of_current_page() -> board.BoardFilter:

@@ -130,12 +130,19 @@
     var old = event.detail.target.querySelector && event.detail.target.querySelector("form.quick-add");
     var fresh = old && event.detail.fragment.querySelector("form.quick-add");
     if (!fresh) return;
-    Array.prototype.forEach.call(old.querySelectorAll("input:not([type=hidden])"), function (input) {
-      var twin = fresh.elements[input.name];
-      if (twin) {
-        twin.value = input.value;
-        twin.setAttribute("value", input.value);
+    Array.prototype.forEach.call(old.querySelectorAll("input:not([type=hidden]), select"), function (control) {
+      var twin = fresh.elements[control.name];
+      if (!twin) return;
+      if (twin.tagName === "SELECT") {
+        var offered = Array.prototype.some.call(twin.options, function (option) { return option.value === control.value; });
+        if (!offered) return;  // a colleague no longer offered: the fresh form's own choice stands
+        Array.prototype.forEach.call(twin.options, function (option) {
+          option.toggleAttribute("selected", option.value === control.value);
+        });
+      } else {
+        twin.setAttribute("value", control.value);
       }
+      twin.value = control.value;
     });
   });
 

@@ -23,7 +23,7 @@ def quick_add(page: Page, name: str, amount: str = "") -> int:
 def test_a_quick_add_under_my_deals_shows_the_deal_assigned_to_me(board: Page, console_problems, api):
     board.get_by_label("Assignee").select_option("me")
     expect(board).to_have_url(re.compile(r"assignee=me"))
-    expect(column(board, "lead").get_by_text("Assigned to you")).to_be_visible()
+    expect(column(board, "lead").get_by_label("Assign to").locator("option:checked")).to_have_text("Me (Bea Browser)")
 
     assert quick_add(board, "Mine from the board", "¥500,000") == 200
 
@@ -83,4 +83,27 @@ def test_a_move_that_redraws_the_lead_column_keeps_what_was_typed_in_quick_add(b
     expect(card_in(board, "qualification", deal["id"])).to_be_visible()
     expect(lead.get_by_label("New deal name")).to_have_value("Half typed 株式会社")
     expect(lead.get_by_label("Amount")).to_have_value("￥120万")
+    assert console_problems == [], console_problems
+
+
+def test_a_deal_quick_added_for_a_colleague_is_theirs_and_the_choice_survives_a_move(
+    board: Page, console_problems, api, make_deal
+):
+    deal = make_deal(name="Moving on")
+    board.reload()
+    lead = column(board, "lead")
+    lead.get_by_label("Assign to").select_option(label="Ann Example")
+    lead.get_by_label("New deal name").fill("For Ann")
+
+    assert drag_card(board, deal["id"], "qualification").status == 200
+    expect(card_in(board, "qualification", deal["id"])).to_be_visible()
+    expect(lead.get_by_label("Assign to").locator("option:checked")).to_have_text("Ann Example")
+
+    with board.expect_response(lambda r: r.url.endswith("/board/quick-add")) as answer:
+        lead.get_by_role("button", name="Add").click()
+    assert answer.value.status == 200
+    expect(board.locator("#quick-add-status")).to_have_text("Added “For Ann” to Lead for Ann Example.")
+    assigned = {item["name"]: item["assigned_member_id"] for item in api.get(DEALS_API).get_json()["items"]}
+    assert assigned["For Ann"] == api.user["id"]
+    expect(lead.get_by_label("Assign to").locator("option:checked")).to_have_text("Me (Bea Browser)")  # ready for the next
     assert console_problems == [], console_problems

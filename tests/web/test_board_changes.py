@@ -374,16 +374,71 @@ def quick_add_key(document) -> str:
     return quick_add_form(document).one("input", name="form_key").attrs["value"]
 
 
-def test_quick_add_assigns_the_deal_to_me_and_says_so(web):
+def quick_add_assignees(document) -> list[tuple[str, str, bool]]:
+    """The quick add's assignee choices: (value, text, selected)."""
+    select = quick_add_form(document).one("select", id_="quick-add-assignee")
+    return [(option.attrs["value"], option.text, "selected" in option.attrs) for option in select.find_all("option")]
+
+
+def test_quick_add_assigns_the_deal_to_me_unless_i_choose_a_colleague_or_no_one(web, make_user):
+    colleague = make_user("Acme", name="Bob Colleague")
     board = page_of(web.get("/"))
-    assert quick_add_form(board).by_id("quick-add-assignee").text == "Assigned to you"
+    me = web.user["id"]
+    assert quick_add_assignees(board) == [
+        (me, f"Me ({web.user['name']})", True), (colleague.user["id"], "Bob Colleague", False), ("", "Unassigned", False)
+    ]
 
-    response = web.post("/board/quick-add", {"name": "Mine", "form_key": quick_add_key(board)}, htmx=True, current_url="/")
+    mine = web.post("/board/quick-add", {"name": "Mine", "assigned_member_id": me, "form_key": quick_add_key(board)},
+                    htmx=True, current_url="/")
+    theirs = web.post("/board/quick-add", {"name": "Theirs", "assigned_member_id": colleague.user["id"]},
+                      htmx=True, current_url="/")
+    nobodys = web.post("/board/quick-add", {"name": "Nobody's", "assigned_member_id": ""}, htmx=True, current_url="/")
+    older_page = web.post("/board/quick-add", {"name": "No choice sent"}, htmx=True, current_url="/")
 
-    assert response.status_code == 200
-    [deal] = web.api.get(DEALS_API).get_json()["items"]
-    assert deal["assigned_member_id"] == web.user["id"]
-    assert page_of(response).by_id("quick-add-status").text == "Added “Mine” to Lead."
+    assert [r.status_code for r in (mine, theirs, nobodys, older_page)] == [200] * 4
+    assigned = {deal["name"]: deal["assigned_member_id"] for deal in web.api.get(DEALS_API).get_json()["items"]}
+    assert assigned == {"Mine": me, "Theirs": colleague.user["id"], "Nobody's": None, "No choice sent": me}
+    assert page_of(mine).by_id("quick-add-status").text == "Added “Mine” to Lead."
+    assert page_of(theirs).by_id("quick-add-status").text == "Added “Theirs” to Lead for Bob Colleague."
+    assert page_of(nobodys).by_id("quick-add-status").text == "Added “Nobody's” to Lead, unassigned."
+    # the form comes back ready for the next deal, assigned to me again
+    assert [selected for *_, selected in quick_add_assignees(page_of(theirs))] == [True, False, False]
+
+
+def test_a_deal_quick_added_for_a_colleague_under_my_deals_says_where_it_went(web, make_user):
+    colleague = make_user("Acme", name="Bob Colleague")
+
+    response = web.post("/board/quick-add", {"name": "Theirs", "assigned_member_id": colleague.user["id"]},
+                        htmx=True, current_url="/?assignee=me")
+
+    assert page_of(response).by_id("quick-add-status").text == "Added “Theirs” to Lead for Bob Colleague — hidden by the current filter; show all."
+    assert api_deal_names(web.api) == ["Theirs"]
+
+
+@pytest.mark.parametrize("htmx", [True, False])
+def test_a_quick_add_for_someone_outside_the_organization_is_refused_beside_the_choice(web, rival, htmx):
+    response = web.post("/board/quick-add", {"name": "Theirs", "assigned_member_id": rival.user["id"]},
+                        htmx=htmx, current_url="/" if htmx else None)
+
+    assert response.status_code == 422
+    document = page_of(response)
+    assert document.by_id("quick-add-assignee-error").text.startswith("Assignee ")
+    assert document.by_id("quick-add-assignee").attrs["aria-describedby"] == "quick-add-assignee-error"
+    assert focused(document) == ["quick-add-assignee"]
+    assert quick_add_form(document).one("input", id_="quick-add-name").attrs["value"] == "Theirs"
+    assert rival.user["id"] not in [value for value, *_ in quick_add_assignees(document)]
+    assert api_deal_names(web.api) == []
+
+
+def test_a_move_that_redraws_the_lead_column_offers_the_same_assignees_in_quick_add(web, make_deal, make_user):
+    colleague = make_user("Acme", name="Bob Colleague")
+    deal = make_deal(name="Moving on")
+
+    moved_out = page_of(move(web, deal["id"], "qualification"))
+    moved_back = page_of(move(web, deal["id"], "lead", from_stage="qualification"))
+
+    for document in (moved_out, moved_back):
+        assert [value for value, *_ in quick_add_assignees(document)] == [web.user["id"], colleague.user["id"], ""]
 
 
 @pytest.mark.parametrize("board_url", ["/?assignee=me", "/", "/?search=Mine"])
