@@ -448,9 +448,10 @@ def floor_of_list(url: str, query: str) -> float:
     try:
         from sqlalchemy import event, select
 
-        from crm import create_app, deals
-        from crm.extensions import db
-        from crm.listing import Params
+        from crm import create_app
+        from crm.core.database import db
+        from crm.core.listing import Params
+        from crm.deals import queries
         from crm.models import User
 
         app = create_app()
@@ -462,7 +463,7 @@ def floor_of_list(url: str, query: str) -> float:
                 recorded.append((statement, parameters))
 
             event.listen(db.engine, "before_cursor_execute", record)
-            deals.list_deals(owner.organization_id, deals.DealQuery.from_params(Params(parse_qs(query))))
+            queries.list_deals(owner.organization_id, queries.DealQuery.from_params(Params(parse_qs(query))))
             event.remove(db.engine, "before_cursor_execute", record)
             db.session.rollback()
             statements = [(sql, parameters) for sql, parameters in recorded if sql.lstrip().upper().startswith("SELECT")]
@@ -491,9 +492,10 @@ def query_plans(url: str) -> dict[str, str]:
 
     from sqlalchemy import select, text
 
-    from crm import create_app, deals
-    from crm.extensions import db
-    from crm.listing import Params
+    from crm import create_app
+    from crm.core.database import db
+    from crm.core.listing import Params
+    from crm.deals import queries
     from crm.models import User
 
     os.environ["DATABASE_URL"] = url
@@ -502,7 +504,7 @@ def query_plans(url: str) -> dict[str, str]:
     with app.app_context():
         owner = db.session.scalar(select(User).where(User.email == "demo@example.com"))
         for name, query in LIST_VARIANTS.items():
-            statement = deals.page_query(owner.organization_id, deals.DealQuery.from_params(Params(parse_qs(query))))
+            statement = queries.page_query(owner.organization_id, queries.DealQuery.from_params(Params(parse_qs(query))))
             sql = str(statement.compile(db.engine, compile_kwargs={"literal_binds": True}))
             if db.engine.dialect.name == "sqlite":
                 rows = db.session.execute(text(f"EXPLAIN QUERY PLAN {sql}")).all()

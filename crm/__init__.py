@@ -5,16 +5,17 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import auth  # noqa: F401  (registers the flask-login request loader)
-from .api import api
-from .cli import crm_cli
-from .config import configure_sqlite, engine_options, settings_from_environment
-from .error_handlers import register_error_handlers
-from .extensions import compress, db, login_manager, migrate
-from .jsonio import ExactJSONProvider
-from .security import init_security
-from .throttle import init_throttle
-from .web import register_web
+from crm.accounts import credentials  # noqa: F401  (registers the flask-login request loader)
+from crm.accounts.limits import init_throttle
+from crm.cli import crm_cli
+from crm.core.database import db
+from crm.core.jsonio import ExactJSONProvider
+from crm.platform.config import configure_sqlite, engine_options, settings_from_environment
+from crm.platform.error_handlers import register_error_handlers
+from crm.platform.extensions import compress, login_manager, migrate
+from crm.platform.security import init_security
+from crm.routes import register_routes
+from crm.web import init_pages
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = ROOT / "migrations"
@@ -52,8 +53,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     with app.app_context():
         configure_sqlite(db.engine)
 
-    app.register_blueprint(api)
-    register_web(app)
+    register_routes(app)
+    init_pages(app)
     register_error_handlers(app)
     app.cli.add_command(crm_cli)
     return app

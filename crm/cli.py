@@ -8,9 +8,10 @@ from flask import current_app
 from flask.cli import AppGroup
 from flask_migrate import upgrade
 
-from . import accounts, backup, demo
-from .errors import ValidationFailed
-from .extensions import db
+from crm import backup, demo
+from crm.accounts import sessions, users
+from crm.core.database import db
+from crm.core.errors import ValidationFailed
 
 crm_cli = AppGroup("crm", help="Administer the CRM.")
 
@@ -31,7 +32,7 @@ def init_db():
 def create_user(organization: str, email: str, name: str, password: str):
     """Create a user (and their organization when it is new); print the user id."""
     try:
-        user = accounts.create_user(organization, email, name, password)
+        user = users.create_user(organization, email, name, password)
     except ValidationFailed as error:
         _fail(error)
     click.echo(user.id)
@@ -42,7 +43,7 @@ def create_user(organization: str, email: str, name: str, password: str):
 def create_token(email: str):
     """Print a new API token for the user, and nothing else."""
     try:
-        issued = accounts.create_api_token(email)
+        issued = sessions.create_api_token(email)
     except ValidationFailed as error:
         _fail(error)
     click.echo(issued.secret)
@@ -53,7 +54,7 @@ def create_token(email: str):
 def deactivate_user(email: str):
     """Stop a user at once: sign-in refused, every session and API token revoked."""
     try:
-        revoked = accounts.set_active(email, False)
+        revoked = users.set_active(email, False)
     except ValidationFailed as error:
         _fail(error)
     click.echo(f"Deactivated {email}; revoked {revoked} sessions and tokens.")
@@ -64,7 +65,7 @@ def deactivate_user(email: str):
 def activate_user(email: str):
     """Let a deactivated user sign in again (their old sessions and tokens stay revoked)."""
     try:
-        accounts.set_active(email, True)
+        users.set_active(email, True)
     except ValidationFailed as error:
         _fail(error)
     click.echo(f"Activated {email}.")

@@ -9,13 +9,14 @@ from decimal import Decimal
 
 from sqlalchemy import bindparam, func, insert, select, text
 
-from . import accounts, search
-from .extensions import db
-from .ids import new_id
-from .models import Activity, ActivityType, Company, Contact, Deal, Stage, User
-from .text import fold
-from .totals import recount
-from .types import now_utc
+from crm.accounts import users
+from crm.core.database import db
+from crm.core.ids import new_id
+from crm.core.text import fold
+from crm.core.types import now_utc
+from crm.deals import search
+from crm.deals.totals import recount
+from crm.models import Activity, ActivityType, Company, Contact, Deal, Stage, User
 
 DEMO_ORGANIZATION = "Demo Trading Co."
 DEMO_EMAIL = "demo@example.com"
@@ -141,7 +142,7 @@ def _large_page_cache() -> None:
 
 def _demo_user() -> User:
     user = db.session.scalar(select(User).where(User.email == DEMO_EMAIL))
-    return user or accounts.create_user(DEMO_ORGANIZATION, DEMO_EMAIL, "Demo User", DEMO_PASSWORD)
+    return user or users.create_user(DEMO_ORGANIZATION, DEMO_EMAIL, "Demo User", DEMO_PASSWORD)
 
 
 def _member(organization_id: str, name: str, email: str) -> User:

@@ -20,9 +20,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
-from .extensions import db
-from .ids import new_id
-from .types import ExactJSON, Money, UTCDateTime, now_utc
+from crm.core.database import db
+from crm.core.ids import new_id
+from crm.core.types import ExactJSON, Money, UTCDateTime, now_utc
 
 ID = String(40)
 # Sorting by name must give the same order on SQLite (binary) and PostgreSQL (locale collation).
@@ -295,7 +295,7 @@ class Activity(db.Model):
 
 class SignInAttempts(db.Model):
     """Failed sign-ins counted for one limit's key (an account or a client address) in its current
-    window (see crm/throttle.py). The key is stored as its SHA-256: any email a client sends fits,
+    window (see crm/accounts/limits.py). The key is stored as its SHA-256: any email a client sends fits,
     NUL and all, and the table reveals no address."""
 
     __tablename__ = "sign_in_attempts"

@@ -11,7 +11,7 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
 from crm import create_app
-from crm.extensions import db
+from crm.core.database import db
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 DATABASES = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
@@ -118,13 +118,14 @@ def runner(app):
 
 def make_organization_with_deals(count: int):
     """A new organization with an owner and count deals over every stage (call in an app context)."""
-    from crm import accounts, deals
+    from crm.accounts import users
+    from crm.deals import operations
     from crm.models import Stage
 
-    owner = accounts.create_user(f"Org {next(_unique)}", f"owner{next(_unique)}@example.com", "Owner", PASSWORD)
+    owner = users.create_user(f"Org {next(_unique)}", f"owner{next(_unique)}@example.com", "Owner", PASSWORD)
     stages = list(Stage)
     for index in range(count):
-        deals.create_deal(owner, {"name": f"Deal {index}", "amount": index * 100, "stage": stages[index % len(stages)]})
+        operations.create_deal(owner, {"name": f"Deal {index}", "amount": index * 100, "stage": stages[index % len(stages)]})
     return owner
 
 
@@ -157,12 +158,12 @@ class ApiClient:
 @pytest.fixture
 def make_user(app, client):
     """Create a user (and organization) through the CLI's domain call; sign in through the API."""
-    from crm import accounts
+    from crm.accounts import users
 
     def make(org: str = "Acme", email: str | None = None, name: str = "Ann Example") -> ApiClient:
         email = email or f"user{next(_unique)}@example.com"
         with app.app_context():
-            accounts.create_user(org, email, name, PASSWORD)
+            users.create_user(org, email, name, PASSWORD)
         response = client.post("/api/v1/auth/sign-in", json={"email": email, "password": PASSWORD})
         assert response.status_code == 200, response.get_json()
         body = response.get_json()

@@ -5,7 +5,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from crm.extensions import db
+from crm.core.database import db
 from crm.models import Organization, User
 from tests.conftest import PASSWORD
 

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import func, select
 
-from crm.extensions import db
+from crm.core.database import db
 from crm.models import Activity, ActivityType, Deal, DealStageTotal
 from tests.live_server import call
 

@@ -9,7 +9,7 @@ from http.client import HTTPException
 
 from sqlalchemy import func, select
 
-from crm.extensions import db
+from crm.core.database import db
 from crm.models import Activity, ActivityType, Deal, DealStageTotal
 from tests.live_server import Gunicorn, call
 

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from crm import create_app
-from crm.extensions import db
+from crm.core.database import db
 from crm.models import is_dialect_specific
 from tests.conftest import app_config
 

@@ -7,9 +7,9 @@ import shutil
 import pytest
 
 from app import create_app
-from crm import accounts
-from crm.errors import DatabaseUnavailable
-from crm.extensions import db
+from crm.accounts import users
+from crm.core.database import db
+from crm.core.errors import DatabaseUnavailable
 from tests.conftest import PASSWORD, app_config
 from tests.live_server import free_port
 
@@ -68,7 +68,7 @@ def test_the_app_serves_again_once_the_database_is_back(unreachable, sqlite_temp
     (tmp_path / "not-yet").mkdir()
     shutil.copy(sqlite_template, tmp_path / "not-yet" / "crm.sqlite3")
     with unreachable.app_context():
-        accounts.create_user("Acme", "ann@example.com", "Ann", PASSWORD)
+        users.create_user("Acme", "ann@example.com", "Ann", PASSWORD)
 
     signed_in = client.post("/api/v1/auth/sign-in", json={"email": "ann@example.com", "password": PASSWORD})
     assert signed_in.status_code == 200

@@ -27,7 +27,7 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 
 from crm import create_app
-from crm.extensions import db
+from crm.core.database import db
 from tests.conftest import app_config
 from tests.web.conftest import (
     STAGES,

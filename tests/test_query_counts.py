@@ -6,7 +6,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event
 
-from crm.extensions import db
+from crm.core.database import db
 
 
 @contextmanager

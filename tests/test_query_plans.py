@@ -7,14 +7,14 @@ import re
 import pytest
 from sqlalchemy import func, insert, select, text
 
-from crm import deals
-from crm.extensions import db
-from crm.ids import new_id
-from crm.listing import Params
+from crm.core.database import db
+from crm.core.ids import new_id
+from crm.core.listing import Params
+from crm.core.text import fold
+from crm.core.types import now_utc
+from crm.deals import operations, queries
+from crm.deals.totals import recount
 from crm.models import Deal, Stage
-from crm.text import fold
-from crm.totals import recount
-from crm.types import now_utc
 from tests.conftest import make_organization_with_deals
 
 SORTS = ["created_at", "updated_at", "name", "amount"]
@@ -29,7 +29,7 @@ def plan_of(query_params: dict, forbidden=("enable_seqscan", "enable_bitmapscan"
     """The database's plan for one page of the list, as text."""
     params = Params({name: [value] for name, value in query_params.items() if value is not None})
     organization_id = db.session.execute(text("SELECT id FROM organizations LIMIT 1")).scalar()
-    select = deals.page_query(organization_id, deals.DealQuery.from_params(params))
+    select = queries.page_query(organization_id, queries.DealQuery.from_params(params))
     compiled = select.compile(db.engine, compile_kwargs={"literal_binds": True})
     if db.engine.dialect.name == "sqlite":
         rows = db.session.execute(text(f"EXPLAIN QUERY PLAN {compiled}")).all()
@@ -46,7 +46,7 @@ def test_each_sort_and_stage_filter_reads_a_matching_index_in_order(app, sort, o
     with app.app_context():
         owner = make_organization_with_deals(20)
         for index in range(6):  # deals without an amount, which sort last in both orders
-            deals.create_deal(owner, {"name": f"Unpriced {index}", "stage": ["lead", "proposal"][index % 2]})
+            operations.create_deal(owner, {"name": f"Unpriced {index}", "stage": ["lead", "proposal"][index % 2]})
         db.session.execute(text("ANALYZE"))
         plan = plan_of({"sort": sort, "order": order, "stage": stage, "offset": "10"})
 
@@ -77,8 +77,8 @@ def test_a_broad_search_walks_the_sort_index_instead_of_sorting_every_match(app)
         owner = make_organization_with_deals(1)
         insert_deals(owner.organization_id, [f"Annual plan {index}" for index in range(3000)] + ["Pilot"])
         db.session.execute(text("ANALYZE"))
-        query = deals.DealQuery.from_params(Params({"search": ["annual plan"]}))
-        select_page = deals.page_query(owner.organization_id, query, broad_search=True)
+        query = queries.DealQuery.from_params(Params({"search": ["annual plan"]}))
+        select_page = queries.page_query(owner.organization_id, query, broad_search=True)
         compiled = select_page.compile(db.engine, compile_kwargs={"literal_binds": True})
         if db.engine.dialect.name == "sqlite":
             plan = "\n".join(row[-1] for row in db.session.execute(text(f"EXPLAIN QUERY PLAN {compiled}")).all())
@@ -96,7 +96,7 @@ def test_a_searchs_total_counts_its_matches_from_an_index_alone_on_sqlite(app):
         owner = make_organization_with_deals(1)
         insert_deals(owner.organization_id, [f"Annual plan {index}" for index in range(3000)])
         db.session.execute(text("ANALYZE"))
-        matching = deals.matching_deals(owner.organization_id, search="annual plan")
+        matching = queries.matching_deals(owner.organization_id, search="annual plan")
         counted = select(func.count()).select_from(matching.subquery())
         compiled = counted.compile(db.engine, compile_kwargs={"literal_binds": True})
         plan = "\n".join(row[-1] for row in db.session.execute(text(f"EXPLAIN QUERY PLAN {compiled}")).all())

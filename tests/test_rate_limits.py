@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import func, select
 
 from app import create_app
-from crm.errors import SignInBusy
-from crm.extensions import db
+from crm.accounts.limits import Limit
+from crm.core.database import db
+from crm.core.errors import SignInBusy
 from crm.models import SignInAttempts
-from crm.throttle import Limit
 from tests.conftest import PASSWORD, app_config
 from tests.live_server import Gunicorn, call
 from tests.web.conftest import csrf_token_in
@@ -33,10 +33,10 @@ def limited_app(database_uri):
 
 
 def make_user(app, email: str) -> None:
-    from crm import accounts
+    from crm.accounts import users
 
     with app.app_context():
-        accounts.create_user("Acme", email, "Ann Example", PASSWORD)
+        users.create_user("Acme", email, "Ann Example", PASSWORD)
 
 
 def api_attempt(client, email: str, password: str, address: str = "10.0.0.1"):
@@ -159,7 +159,7 @@ def test_a_multi_worker_server_allows_no_more_failures_than_the_limit(app, datab
 
 def test_a_window_ends_and_its_counter_row_is_cleaned_up(limited_app, monkeypatch):
     now = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-    monkeypatch.setattr("crm.throttle.now_utc", lambda: now)
+    monkeypatch.setattr("crm.accounts.limits.now_utc", lambda: now)
     make_user(limited_app, "ann@example.com")
     client = limited_app.test_client()
     for number in range(3):

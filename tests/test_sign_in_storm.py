@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from app import create_app
-from crm import accounts
-from crm.extensions import db
+from crm.accounts import sessions, users
+from crm.core.database import db
 from tests.conftest import PASSWORD, app_config
 from tests.live_server import Gunicorn, call
 from tests.test_rate_limits import BUSY, api_attempt, make_user, page_attempt
@@ -35,7 +35,7 @@ def test_the_password_is_checked_while_no_transaction_is_open(app, database_uri,
     # Another connection that does not wait: on SQLite it fails at once if the file's write lock is held.
     other = create_engine(database_uri, connect_args={"timeout": 0} if database_uri.startswith("sqlite") else {})
     seen = []
-    real_check = accounts.check_password_hash
+    real_check = sessions.check_password_hash
 
     def check(password_hash: str, password: str) -> bool:
         seen.append(db.session().in_transaction())
@@ -43,7 +43,7 @@ def test_the_password_is_checked_while_no_transaction_is_open(app, database_uri,
             connection.execute(text("UPDATE organizations SET name = name"))
         return real_check(password_hash, password)
 
-    monkeypatch.setattr(accounts, "check_password_hash", check)
+    monkeypatch.setattr(sessions, "check_password_hash", check)
 
     attempt(app.test_client(), email, PASSWORD)
 
@@ -54,14 +54,14 @@ def test_the_password_is_checked_while_no_transaction_is_open(app, database_uri,
 def test_beyond_the_checks_a_process_runs_at_once_sign_in_answers_429_at_once(checks_of_one, monkeypatch):
     make_user(checks_of_one, "ann@example.com")
     started, release = threading.Event(), threading.Event()
-    real_check = accounts.check_password_hash
+    real_check = sessions.check_password_hash
 
     def held_check(password_hash: str, password: str) -> bool:
         started.set()
         assert release.wait(timeout=30)
         return real_check(password_hash, password)
 
-    monkeypatch.setattr(accounts, "check_password_hash", held_check)
+    monkeypatch.setattr(sessions, "check_password_hash", held_check)
     with ThreadPoolExecutor(max_workers=1) as pool:
         first = pool.submit(api_attempt, checks_of_one.test_client(), "ann@example.com", PASSWORD)
         assert started.wait(timeout=30)
@@ -88,7 +88,7 @@ def test_a_storm_of_failed_sign_ins_on_a_multi_worker_server_stalls_nobody(app, 
     monkeypatch.setenv("SIGN_IN_LIMIT_PER_ADDRESS", "100000 per 15 minutes")
     monkeypatch.setenv("TRUSTED_PROXIES", "1")
     with app.app_context():
-        token = accounts.create_api_token(accounts.create_user("Acme", "ann@example.com", "Ann", PASSWORD).email).secret
+        token = sessions.create_api_token(users.create_user("Acme", "ann@example.com", "Ann", PASSWORD).email).secret
     storm_done = threading.Event()
 
     def attacker(number: int) -> list[int]:

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, render_template
 from markupsafe import Markup, escape
 
-from .openapi import openapi_document
+from crm.api.openapi import openapi_document
 
 bp = Blueprint("api_docs", __name__)
 # The reference page lives at /api/docs, outside the /api/v1 prefix of the blueprint this one is

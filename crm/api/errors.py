@@ -3,7 +3,7 @@
 from flask import jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from ..errors import (
+from crm.core.errors import (
     BadParameter,
     DomainError,
     InvalidCredentials,

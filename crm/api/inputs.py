@@ -4,9 +4,9 @@ from typing import Any
 
 from flask import current_app, request
 
-from .. import idempotency
-from ..listing import Params
-from .errors import ApiError
+from crm.api.errors import ApiError
+from crm.core.listing import Params
+from crm.deals import idempotency
 
 
 def json_object() -> dict[str, Any]:

@@ -11,20 +11,20 @@ from functools import cache
 from importlib.metadata import version
 from typing import Any
 
-from ..deals import (
+from crm.core.errors import DatabaseUnavailable, InvalidCredentials, KeyReused, NotFound, StaleVersion, TooManyAttempts
+from crm.core.ids import PREFIXES
+from crm.core.listing import MAX_POSITION, MAX_SEARCH_LENGTH
+from crm.core.validation import MAX_AMOUNT
+from crm.deals.queries import SORT_COLUMNS
+from crm.deals.rules import (
     MAX_LOST_REASON_LENGTH,
     MAX_NAME_LENGTH,
     MAX_NOTE_LENGTH,
     RECORDED_FIELDS,
-    SORT_COLUMNS,
     STAGE_CHANGE_PARSERS,
     STAGES,
 )
-from ..errors import DatabaseUnavailable, InvalidCredentials, KeyReused, NotFound, StaleVersion, TooManyAttempts
-from ..ids import PREFIXES
-from ..listing import MAX_POSITION, MAX_SEARCH_LENGTH
-from ..models import ActivityType
-from ..validation import MAX_AMOUNT
+from crm.models import ActivityType
 
 Schema = dict[str, Any]
 

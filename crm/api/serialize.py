@@ -5,9 +5,9 @@ from typing import Any
 
 from sqlalchemy import Row
 
-from ..jsonio import amount, timestamp
-from ..listing import Page
-from ..models import Activity, Company, Contact, Deal, User
+from crm.core.jsonio import amount, timestamp
+from crm.core.listing import Page
+from crm.models import Activity, Company, Contact, Deal, User
 
 
 def deal_json(deal: Deal | Row) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""The browser side: server-rendered pages on the same domain functions as the API."""
+"""What every page shares: formatting filters, HTMX helpers, error pages and fingerprinted assets.
+The pages themselves live with their features (crm/*/views.py)."""
 
 import hashlib
 from functools import cache
@@ -6,13 +7,10 @@ from pathlib import Path
 
 from flask import Flask, url_for
 
-from . import auth, board, deals
-from .format import register_formatting
+from crm.web.format import register_formatting
 
 
-def register_web(app: Flask) -> None:
-    for blueprint in (auth.bp, board.bp, deals.bp):
-        app.register_blueprint(blueprint)
+def init_pages(app: Flask) -> None:
     register_formatting(app)
     static_folder = Path(app.static_folder)
 

@@ -8,8 +8,9 @@ from typing import Any, NamedTuple
 
 from flask import Flask
 
-from ..deals import REFERENCES, version_of
-from ..models import Activity, Stage
+from crm.core.currencies import CURRENCY_SYMBOLS, WHOLE_CURRENCIES
+from crm.deals.rules import REFERENCES, version_of
+from crm.models import Activity, Stage
 
 # What a page calls each field of a deal: the form's labels and the history's.
 FIELD_LABELS = {
@@ -36,9 +37,6 @@ STAGE_LABELS = {
     Stage.CLOSED_WON: "Won",
     Stage.CLOSED_LOST: "Lost",
 }
-CURRENCY_SYMBOLS = {"JPY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "CNY": "CN¥", "KRW": "₩", "INR": "₹"}
-# ISO 4217 currencies whose minor unit is not shown.
-WHOLE_CURRENCIES = {"JPY", "KRW", "VND", "CLP", "ISK", "PYG", "UGX", "XAF", "XOF", "XPF", "RWF", "KMF", "GNF", "DJF", "BIF", "VUV"}
 
 
 _STAGE_VALUES = {stage.value for stage in Stage}

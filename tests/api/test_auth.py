@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from crm import create_app
-from crm.extensions import db
+from crm.core.database import db
 from crm.models import AuthToken, User
 from tests.conftest import PASSWORD
 

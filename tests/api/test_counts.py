@@ -7,9 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import func, select
 
-from crm.extensions import db
+from crm.core.database import db
+from crm.deals.totals import recount
 from crm.models import Deal, DealStageTotal, Stage
-from crm.totals import recount
 from tests.conftest import ApiClient
 
 DEALS = "/api/v1/crm/deals"

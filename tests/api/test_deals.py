@@ -529,7 +529,7 @@ def test_delete_is_soft_and_final(api, make_deal, app):
 
     from sqlalchemy import func, select
 
-    from crm.extensions import db
+    from crm.core.database import db
     from crm.models import Activity, Deal
 
     with app.app_context():

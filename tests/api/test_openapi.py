@@ -15,9 +15,9 @@ from schemathesis import engine
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import Status, events
 
-from crm.deals import DEAL_FIELD_PARSERS, STAGE_CHANGE_PARSERS
-from crm.directory import COMPANY_FIELD_PARSERS, CONTACT_FIELD_PARSERS
-from crm.security import CONTENT_SECURITY_POLICY
+from crm.deals.rules import DEAL_FIELD_PARSERS, STAGE_CHANGE_PARSERS
+from crm.directory.queries import COMPANY_FIELD_PARSERS, CONTACT_FIELD_PARSERS
+from crm.platform.security import CONTENT_SECURITY_POLICY
 from tests.live_server import Gunicorn
 from tests.web.conftest import page_of
 
@@ -248,10 +248,10 @@ def contract(app, api, records, live_app):
     """The document as schemathesis loads it from the live app, sending the Bearer token of the
     records' owner, with ids of real records mixed into the generated ones (which would only ever
     reach 404)."""
-    from crm import accounts
+    from crm.accounts import sessions
 
     with app.app_context():
-        sign_out_token = accounts.create_api_token(api.user["email"]).secret
+        sign_out_token = sessions.create_api_token(api.user["email"]).secret
     schema = schemathesis.openapi.from_url(
         live_app.base + DOCUMENT, config=schemathesis_config(api.token, sign_out_token)
     )
@@ -321,8 +321,8 @@ def test_every_operation_answers_as_documented(contract, document):
 
 
 # --- Bugs the schemathesis run found (kept as regression tests) --------------------------------------
-# Each was a strict xfail until the fixes made alongside this module (crm/validation.py,
-# crm/totals.py, migration 0008) landed.
+# Each was a strict xfail until the fixes made alongside this module (crm/core/validation.py,
+# crm/deals/totals.py, migration 0008) landed.
 
 
 @pytest.mark.parametrize("email", ["ann\u0000@example.com", "ann\u0007@example.com"])

@@ -4,7 +4,7 @@ that is no whole number (or too small) says so."""
 
 import pytest
 
-from crm.listing import MAX_POSITION
+from crm.core.listing import MAX_POSITION
 
 LISTS = ["/api/v1/crm/deals", "/api/v1/crm/companies", "/api/v1/crm/contacts", "/api/v1/crm/members"]
 HUGE = ["99999999999999", "1" + "0" * 30, "9" * 5000]

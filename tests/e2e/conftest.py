@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from werkzeug.serving import make_server
 
-from crm import accounts
+from crm.accounts import users
 from tests.conftest import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
@@ -128,7 +128,7 @@ def browser_user(app) -> dict:
     """A member of Acme (the organization of the `api` client), made through the domain call."""
     email = f"browser{next(_unique)}@example.com"
     with app.app_context():
-        accounts.create_user("Acme", email, "Bea Browser", PASSWORD)
+        users.create_user("Acme", email, "Bea Browser", PASSWORD)
     return {"email": email, "password": PASSWORD, "name": "Bea Browser"}
 
 

@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
 from crm import demo
-from crm.extensions import db
+from crm.core.database import db
 from crm.models import Activity, ActivityType, Deal, Stage
 
 from .conftest import sign_in

@@ -3,9 +3,9 @@ goes through the same domain call as the API, so the API shows the result."""
 
 import pytest
 
-from crm import deals
-from crm.board import CARDS_PER_PAGE, MOST_CARDS_KEPT
-from crm.extensions import db
+from crm.board.columns import CARDS_PER_PAGE, MOST_CARDS_KEPT
+from crm.core.database import db
+from crm.deals import operations
 from crm.models import User
 
 from .conftest import (
@@ -232,7 +232,7 @@ def make_many(app, web):
     def make(count: int, stage: str = "lead", prefix: str = "Deal") -> list[str]:
         with app.app_context():
             user = db.session.get(User, web.user["id"])
-            return [deals.create_deal(user, {"name": f"{prefix} {n:03d}", "stage": stage}).id for n in range(count)]
+            return [operations.create_deal(user, {"name": f"{prefix} {n:03d}", "stage": stage}).id for n in range(count)]
 
     return make
 

@@ -5,7 +5,7 @@ as they always did."""
 
 from datetime import UTC, datetime
 
-from crm.extensions import db
+from crm.core.database import db
 from crm.models import Activity, ActivityType, User
 
 from .conftest import DEALS_API, page_of

@@ -2,7 +2,7 @@
 HttpOnly and SameSite=Lax always, Secure whenever the site is served over HTTPS."""
 
 from app import create_app
-from crm.extensions import db
+from crm.core.database import db
 from tests.conftest import app_config
 
 

@@ -1,0 +1,1 @@
+"""The board: the pipeline's columns under a filter, and its page, moves and quick add."""

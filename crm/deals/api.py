@@ -1,0 +1,70 @@
+"""The seven deals endpoints of the API contract."""
+
+from flask import Blueprint, Response, jsonify
+from flask_login import current_user
+
+from crm.api.inputs import idempotency_key, if_match_versions, json_object, query_params
+from crm.api.serialize import activity_json, deal_json, page_json
+from crm.deals import history as deal_history
+from crm.deals import operations, queries, rules
+
+bp = Blueprint("deals_api", __name__, url_prefix="/deals")
+
+
+@bp.get("")
+def list_deals():
+    """List the organization's deals, a page at a time."""
+    query = queries.DealQuery.from_params(query_params())
+    return jsonify(page_json(queries.list_deals(current_user.organization_id, query), deal_json))
+
+
+@bp.post("")
+def create_deal():
+    """Create a deal; with an Idempotency-Key, only once however often the request is sent."""
+    key = idempotency_key()
+    if key is None:
+        return _deal_response(operations.create_deal(current_user, json_object()), 201)
+    deal, replayed = operations.create_deal_once(current_user, json_object(), key)
+    response = _deal_response(deal, 201)
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+@bp.get("/<deal_id>")
+def get_deal(deal_id: str):
+    """Show one deal, with its version as the ETag that If-Match sends back."""
+    return _deal_response(queries.get_deal(current_user.organization_id, deal_id))
+
+
+@bp.patch("/<deal_id>")
+def update_deal(deal_id: str):
+    """Change the submitted fields of a deal (only if it is still the version If-Match names)."""
+    return _deal_response(operations.update_deal(current_user, deal_id, json_object(), if_match_versions()))
+
+
+@bp.delete("/<deal_id>")
+def delete_deal(deal_id: str):
+    """Delete a deal (softly: its history stays)."""
+    operations.delete_deal(current_user, deal_id, if_match_versions())
+    return jsonify({"success": True})
+
+
+@bp.post("/<deal_id>/stage")
+def change_stage(deal_id: str):
+    """Move the deal to another stage."""
+    return _deal_response(operations.change_stage(current_user, deal_id, json_object(), if_match_versions()))
+
+
+@bp.get("/<deal_id>/activities")
+def list_activities(deal_id: str):
+    """List a deal's activity history, newest first."""
+    history = deal_history.list_activities(current_user.organization_id, deal_id, query_params())
+    return jsonify({"activities": [activity_json(activity) for activity in history.items], "total": history.total})
+
+
+def _deal_response(deal, status: int = 200) -> Response:
+    response = jsonify({"deal": deal_json(deal)})
+    response.status_code = status
+    response.set_etag(rules.version_of(deal))
+    return response

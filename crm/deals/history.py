@@ -1,0 +1,141 @@
+"""A deal's history: the activities every change records (with what changed, as the API writes
+it), and reading them back with the names they refer to."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, joinedload
+
+from crm.accounts.users import Member
+from crm.core import jsonio
+from crm.core.database import db
+from crm.core.listing import Params
+from crm.deals.queries import get_deal
+from crm.deals.rules import RECORDED_FIELDS, REFERENCES
+from crm.models import Activity, ActivityType, Deal, Stage
+
+
+@dataclass(frozen=True)
+class Activities:
+    """Activities, and the names of the companies, contacts and members their changes refer to
+    (by id), so that a page can say who and what without a query per entry."""
+
+    items: list[Activity]
+    names: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class ActivityPage(Activities):
+    total: int
+    page: int
+    limit: int
+
+    @property
+    def has_older(self) -> bool:
+        return self.page * self.limit < self.total
+
+
+def recent_activities(organization_id: str, limit: int = 10) -> "Activities":
+    """The organization's latest activities on live deals, with each deal and author loaded."""
+    query = (
+        select(Activity)
+        .join(Activity.deal)
+        .where(Activity.organization_id == organization_id, Deal.deleted_at.is_(None))
+        .options(contains_eager(Activity.deal), joinedload(Activity.author))
+        .order_by(Activity.created_at.desc(), Activity.id.desc())
+        .limit(limit)
+    )
+    items = list(db.session.scalars(query).unique())
+    return Activities(items, names_referred_to(organization_id, items))
+
+
+def list_activities(organization_id: str, deal_id: str, params: Params) -> ActivityPage:
+    """One page of a deal's activity history, newest first (authors loaded), and how many there are."""
+    page = params.whole_number("page", default=1, minimum=1)
+    limit = params.whole_number("limit", default=20, minimum=1, cap=100)
+    deal = get_deal(organization_id, deal_id)
+    total = db.session.scalar(select(func.count()).where(Activity.deal_id == deal.id))
+    listed = deal.activities.select().options(joinedload(Activity.author)).limit(limit).offset((page - 1) * limit)
+    items = list(db.session.scalars(listed))
+    return ActivityPage(items, names_referred_to(organization_id, items), total, page, limit)
+
+
+def names_referred_to(organization_id: str, activities: list[Activity]) -> dict[str, str]:
+    """The names behind the record ids in these activities' changes: one query per kind of record
+    that they mention, none when they mention none."""
+    wanted: dict[str, set[str]] = {field: set() for field in REFERENCES}
+    for activity in activities:
+        for change in activity.changes or ():
+            if change["field"] in wanted:
+                wanted[change["field"]].update(value for value in (change["old"], change["new"]) if value)
+    names: dict[str, str] = {}
+    for field, ids in wanted.items():
+        if ids:
+            model = REFERENCES[field][0]
+            found = select(model.id, model.name).where(model.organization_id == organization_id, model.id.in_(ids))
+            names.update(db.session.execute(found).all())
+    return names
+
+
+def recorded_values(deal: Deal) -> dict[str, Any]:
+    return {name: getattr(deal, name) for name in RECORDED_FIELDS}
+
+
+def changes_between(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """What differs between two states of a deal, with JSON values as the API writes them: ids,
+    ISO dates, exact amounts together with their currency (and the old one, if that changed too)."""
+    changes = []
+    for name in RECORDED_FIELDS:
+        if before[name] == after[name]:
+            continue
+        change = {"field": name, "old": _as_json(before[name]), "new": _as_json(after[name])}
+        if name == "amount":
+            change["currency"] = after["currency"]
+            if before["currency"] != after["currency"]:
+                change["old_currency"] = before["currency"]
+        changes.append(change)
+    return changes
+
+
+def _as_json(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return jsonio.amount(value)
+    if isinstance(value, datetime):
+        return jsonio.timestamp(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Stage):
+        return value.value
+    return value
+
+
+class History:
+    """Records a change's activities; each is a microsecond later, so the feed keeps their order."""
+
+    def __init__(self, deal: Deal, actor: Member, now: datetime):
+        self.deal = deal
+        self.actor = actor
+        self.next_at = now
+
+    def record(
+        self, kind: ActivityType, content: str, contact_id: str | None = None, changes: list[dict] | None = None
+    ) -> Activity:
+        activity = Activity(
+            organization_id=self.deal.organization_id,
+            deal=self.deal,
+            type=kind,
+            content=content,
+            changes=changes,
+            contact_id=contact_id,
+            created_by=self.actor.id,
+            created_at=self.next_at,
+        )
+        db.session.add(activity)
+        self.next_at += timedelta(microseconds=1)
+        return activity
+
+

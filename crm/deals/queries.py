@@ -1,0 +1,137 @@
+"""Reading deals: one deal of the organization, a page of a filtered and ordered list, and the
+counts from the kept totals."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import joinedload
+
+from crm.core.database import db
+from crm.core.errors import NotFound
+from crm.core.ids import is_id_of
+from crm.core.listing import Page, Params, Window
+from crm.deals import totals
+from crm.deals.rules import STAGES, UNASSIGNED
+from crm.deals.search import deal_name_contains, looks_up_matches
+from crm.models import Deal, Stage
+
+SORT_COLUMNS = {
+    "created_at": Deal.created_at,
+    "updated_at": Deal.updated_at,
+    "name": Deal.name_norm,
+    "amount": Deal.amount,
+}
+# What a page shows beside a deal, loaded with it in one query.
+RELATIONS = (joinedload(Deal.company), joinedload(Deal.contact), joinedload(Deal.assignee))
+
+
+@dataclass(frozen=True)
+class DealQuery:
+    """What a deals list asks for: a window, an optional search and stage, and an order."""
+
+    window: Window
+    search: str | None = None
+    stage: Stage | None = None
+    sort: str = "created_at"
+    order: str = "desc"
+
+    @classmethod
+    def from_params(cls, params: Params) -> "DealQuery":
+        stage = params.choice("stage", STAGES)
+        return cls(
+            window=Window.from_params(params),
+            search=params.search(),
+            stage=Stage(stage) if stage else None,
+            sort=params.choice("sort", list(SORT_COLUMNS), default="created_at"),
+            order=params.choice("order", ["asc", "desc"], default="desc"),
+        )
+
+
+def list_deals(organization_id: str, query: DealQuery, *, with_relations: bool = False) -> Page:
+    """Answer one page of the organization's live deals and how many match in all: Deal objects
+    with company, contact and assignee loaded in the same query when a page shows them, otherwise
+    read-only rows with the same attributes."""
+    broad = False
+    if query.search:
+        # Counted through the search index: only the matches are read.
+        matching = matching_deals(organization_id, search=query.search, stage=query.stage)
+        total = db.session.scalar(select(func.count()).select_from(matching.subquery()))
+        broad = looks_up_matches(query.search) and is_broad_search(
+            total, counted_deals(organization_id, query.stage), query.window.end
+        )
+    else:
+        total = counted_deals(organization_id, query.stage)
+    listed = page_query(organization_id, query, broad_search=broad)
+    if with_relations:
+        items = list(db.session.scalars(listed.options(*RELATIONS)).unique())
+    else:
+        # Plain rows with the deal's columns as attributes: half the cost of building ORM objects,
+        # for callers (the API) that only read the fields.
+        items = list(db.session.execute(listed.with_only_columns(*Deal.__table__.columns)))
+    return Page(items, total, query.window.limit, query.window.offset)
+
+
+def is_broad_search(matches: int, candidates: int, rows_wanted: int) -> bool:
+    """Whether a search matches so many of the candidate deals that walking the sort order until
+    rows_wanted (offset + limit) are found reads fewer rows (about rows_wanted * candidates /
+    matches) than looking up and sorting every match."""
+    return matches * matches > rows_wanted * candidates
+
+
+def page_query(organization_id: str, query: DealQuery, *, broad_search: bool = False) -> Select:
+    """The SELECT of one page of a list: filtered, ordered with id as the tie-breaker, windowed.
+    broad_search: the search matches many deals (see is_broad_search), which the planner cannot know."""
+    key = SORT_COLUMNS[query.sort]
+    if query.sort == "amount":
+        ordering = _amount_order(query.order)
+    elif query.order == "asc":
+        ordering = [key.asc(), Deal.id.asc()]
+    else:
+        ordering = [key.desc(), Deal.id.desc()]
+    matching = matching_deals(organization_id, search=query.search, stage=query.stage, broad_search=broad_search)
+    return matching.order_by(*ordering).limit(query.window.limit).offset(query.window.offset)
+
+
+def _amount_order(order: str) -> list:
+    """Deals without an amount come last in both directions, in the same order on both databases.
+    Each order has an index that yields it as it is read (see the amount indexes in crm/models.py):
+    going up, SQLite would put NULLs first, so the ascending order leads with "amount IS NULL";
+    going down, NULLs come last by themselves on SQLite, and on PostgreSQL from its NULLS FIRST index."""
+    if order == "asc":
+        return [Deal.amount.is_(None).asc(), Deal.amount.asc(), Deal.id.asc()]
+    return [Deal.amount.desc().nulls_last(), Deal.id.desc()]
+
+
+def counted_deals(organization_id: str, stage: Stage | None = None) -> int:
+    """How many live deals the organization has (in a stage), from the kept totals."""
+    return db.session.scalar(totals.counted_query(organization_id, stage))
+
+
+def matching_deals(
+    organization_id: str, *, search: str | None = None, stage: Stage | None = None, assignee: str | None = None,
+    broad_search: bool = False,
+) -> Select:
+    """The organization's live deals narrowed by name search, stage and assignee (UNASSIGNED for none)."""
+    matching = select(Deal).where(Deal.organization_id == organization_id, Deal.deleted_at.is_(None))
+    if stage:
+        matching = matching.where(Deal.stage == stage)
+    if search:
+        matching = matching.where(deal_name_contains(search, broad=broad_search))
+    if assignee == UNASSIGNED:
+        matching = matching.where(Deal.assigned_member_id.is_(None))
+    elif assignee:
+        matching = matching.where(Deal.assigned_member_id == assignee)
+    return matching
+
+
+def get_deal(organization_id: str, deal_id: str, *, with_relations: bool = False) -> Deal:
+    """The organization's live deal with that id; NotFound for any other."""
+    if not is_id_of("deal", deal_id):
+        raise NotFound("deal")
+    query = matching_deals(organization_id).where(Deal.id == deal_id)
+    deal = db.session.scalar(query.options(*RELATIONS) if with_relations else query)
+    if deal is None:
+        raise NotFound("deal")
+    return deal
+
+

@@ -1,0 +1,116 @@
+"""The rules of a deal: the fields a client may set and how each is read, the limits, what a
+stage decides (a closed deal's probability, won date and lost reason), and the version a change is
+based on. Operations, queries, forms and the API document all read them from here."""
+
+from collections.abc import Collection, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from crm.core import validation as v
+from crm.core.errors import ValidationFailed
+from crm.core.ids import is_id_of
+from crm.directory.queries import is_owned
+from crm.models import ActivityType, Company, Contact, Deal, Stage, User
+
+STAGES = [stage.value for stage in Stage]
+MAX_NAME_LENGTH = 255
+MAX_LOST_REASON_LENGTH = 2000
+MAX_NOTE_LENGTH = 10000
+
+# Fields a client may set, in the order the API shows them; `note` is recorded, not stored.
+DEAL_FIELD_PARSERS: dict[str, v.Parser] = {
+    "name": v.text(MAX_NAME_LENGTH),
+    "amount": v.optional(v.money),
+    "stage": v.choice(STAGES),
+    "company_id": v.optional(v.record_id(lambda value: is_id_of("company", value), "company")),
+    "contact_id": v.optional(v.record_id(lambda value: is_id_of("contact", value), "contact")),
+    "assigned_member_id": v.optional(v.record_id(lambda value: is_id_of("user", value), "member (user)")),
+    "expected_close_date": v.optional(v.calendar_date),
+    "probability": v.optional(v.whole_number(0, 100)),
+    "lost_reason": v.optional(v.text(MAX_LOST_REASON_LENGTH, multiline=True)),
+    "won_date": v.optional(v.moment),
+    "currency": v.currency,
+    "note": v.optional(v.text(MAX_NOTE_LENGTH, multiline=True)),
+}
+ACTIVITY_FIELD_PARSERS: dict[str, v.Parser] = {
+    "type": v.choice([ActivityType.NOTE.value, ActivityType.CALL.value, ActivityType.EMAIL.value, ActivityType.MEETING.value]),
+    "content": v.text(MAX_NOTE_LENGTH, multiline=True),
+    "contact_id": v.optional(v.record_id(lambda value: is_id_of("contact", value), "contact")),
+}
+STAGE_CHANGE_PARSERS = {name: DEAL_FIELD_PARSERS[name] for name in ("stage", "lost_reason", "note")}
+# The deal's fields whose changes the history keeps (Activity.changes), in the API's order.
+RECORDED_FIELDS = [name for name in DEAL_FIELD_PARSERS if name != "note"]
+# Fields that name another record of the organization: its model, and what a message calls it.
+REFERENCES = {
+    "company_id": (Company, "company"),
+    "contact_id": (Contact, "contact"),
+    "assigned_member_id": (User, "member"),
+}
+UNASSIGNED = "none"
+READ_ONLY_FIELDS = frozenset({"id", "created_at", "updated_at", "deleted_at", "organization_id"})
+
+# The versions a change may apply to (from If-Match or a form); None applies it to any.
+Versions = Collection[str] | None
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+# A closed deal's probability is a fact, not a guess.
+PROBABILITY_OF_CLOSED = {Stage.CLOSED_WON: 100, Stage.CLOSED_LOST: 0}
+# The stages in which a person decides each of these fields; in every other stage the stage decides
+# it (a closed deal's probability above; only a won deal has a won date, only a lost one a reason).
+STAGE_BOUND_FIELDS: dict[str, frozenset[Stage]] = {
+    "probability": frozenset(Stage) - PROBABILITY_OF_CLOSED.keys(),
+    "won_date": frozenset({Stage.CLOSED_WON}),
+    "lost_reason": frozenset({Stage.CLOSED_LOST}),
+}
+DEFAULT_CURRENCY = "JPY"
+# Problems a caller found in its own reading of the input (a form's amount it could not read),
+# reported together with the domain's own so that nothing applies: field name -> message.
+Refused = Mapping[str, str]
+
+
+def version_of(deal: Deal) -> str:
+    """A tag that names this state of the deal: every change moves updated_at strictly forward."""
+    return format((deal.updated_at - _EPOCH) // timedelta(microseconds=1), "x")
+
+
+def settle_stage(deal: Deal, previous: Stage | None, sent: Mapping[str, Any], now: datetime) -> dict[str, str]:
+    """Apply what entering or leaving a closed stage implies; answer what contradicts it."""
+    errors: dict[str, str] = {}
+    if deal.stage != previous:
+        if deal.stage in PROBABILITY_OF_CLOSED and "probability" not in sent:
+            deal.probability = PROBABILITY_OF_CLOSED[deal.stage]
+        if deal.stage == Stage.CLOSED_WON and deal.won_date is None:
+            deal.won_date = now
+        if previous == Stage.CLOSED_WON and "won_date" not in sent:
+            deal.won_date = None
+        if previous == Stage.CLOSED_LOST and "lost_reason" not in sent:
+            deal.lost_reason = None
+    expected = PROBABILITY_OF_CLOSED.get(deal.stage)
+    if expected is not None and deal.probability != expected:
+        errors["probability"] = f"must be {expected} for a deal in stage {deal.stage.value}."
+    if deal.won_date is not None and deal.stage not in STAGE_BOUND_FIELDS["won_date"]:
+        errors["won_date"] = "can only be set on a deal in stage closed_won."
+    if deal.lost_reason is not None and deal.stage not in STAGE_BOUND_FIELDS["lost_reason"]:
+        errors["lost_reason"] = "can only be set on a deal in stage closed_lost."
+    return errors
+
+
+def refuse_all(*problems: dict[str, str]) -> None:
+    """Raise one error naming every bad field, whichever check found it (the first finding wins)."""
+    errors: dict[str, str] = {}
+    for found in problems:
+        errors = found | errors
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def reference_errors(organization_id: str, fields: Mapping[str, Any]) -> dict[str, str]:
+    """What is wrong with ids that do not name a record of the caller's organization."""
+    errors = {}
+    for field, (model, what) in REFERENCES.items():
+        record_id = fields.get(field)
+        if record_id is not None and not is_owned(model, organization_id, record_id):
+            errors[field] = f"does not name a {what} of your organization."
+    return errors
+
+

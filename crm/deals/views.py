@@ -1,0 +1,188 @@
+"""Deal pages: the list, one deal with its history, the new and edit forms, delete."""
+
+from flask import Blueprint, flash, render_template, request
+from flask_login import current_user, login_required
+
+from crm.core.errors import KeyReused, StaleVersion, ValidationFailed
+from crm.core.listing import Params
+from crm.deals import forms as deal_form
+from crm.deals import history as deal_history
+from crm.deals import operations, queries, rules
+from crm.directory import queries as directory
+from crm.models import ActivityType
+from crm.web.htmx import form_version, is_htmx, page_or_fragment, redirect_to, wants_fragment
+
+bp = Blueprint("deal_pages", __name__, url_prefix="/deals")
+# Every form that creates a deal (this form, the board's quick add) carries a key made as it renders.
+bp.add_app_template_global(deal_form.new_form_key)
+CHOICES_LIMIT = 200
+ACTIVITY_KINDS = [ActivityType.NOTE, ActivityType.CALL, ActivityType.EMAIL, ActivityType.MEETING]
+
+
+@bp.before_request
+@login_required
+def require_login():
+    pass
+
+
+@bp.get("")
+def index():
+    """List deals in a table: search, stage filter, sorting and pages, all kept in the URL."""
+    params = Params(request.args.to_dict(flat=False))
+    query = queries.DealQuery.from_params(params)
+    page = queries.list_deals(current_user.organization_id, query, with_relations=True)
+    return page_or_fragment("deals/index.html", "partials/deals_table.html", page=page, query=query)
+
+
+@bp.get("/new")
+def new():
+    """Show an empty deal form, assigned to the signed-in user."""
+    values = {"stage": "lead", "currency": rules.DEFAULT_CURRENCY, "assigned_member_id": current_user.id}
+    return render_template("deals/form.html", **_form(None, values))
+
+
+@bp.post("")
+def create():
+    """Create a deal from the form (once per form); show the form again with messages when something is wrong."""
+    try:
+        deal = deal_form.create_deal(current_user, request.form)
+    except (ValidationFailed, KeyReused) as error:
+        return _form_again(None, error)
+    flash(f"Created “{deal.name}”.", "success")
+    return redirect_to("deal_pages.show", deal_id=deal.id)
+
+
+@bp.get("/<deal_id>")
+def show(deal_id: str):
+    """Show a deal: every field, its company and contact, and its activity history."""
+    return _deal_page(deal_id)
+
+
+@bp.get("/<deal_id>/activities")
+def feed(deal_id: str):
+    """Show a page of the deal's history: the whole feed, or older entries appended in place."""
+    if not wants_fragment():
+        return show(deal_id)
+    history = deal_history.list_activities(current_user.organization_id, deal_id, Params(request.args.to_dict(flat=False)))
+    template = "partials/activity_items.html" if history.page > 1 else "partials/activity_feed.html"
+    return render_template(template, deal_id=deal_id, history=history)
+
+
+@bp.post("/<deal_id>/activities")
+def log_activity(deal_id: str):
+    """Add a note, call, email or meeting to the deal's history."""
+    values = {"type": request.form.get("type", ""), "content": request.form.get("content", "")}
+    try:
+        operations.add_activity(current_user, deal_id, values)
+    except ValidationFailed as error:
+        if not is_htmx():
+            return _deal_page(deal_id, values, error.fields), 422
+        return _history(deal_id, values=values, errors=error.fields), 422
+    if not is_htmx():
+        return redirect_to("deal_pages.show", deal_id=deal_id)
+    return _history(deal_id, values={}, errors={})
+
+
+def _deal_page(deal_id: str, values: dict | None = None, errors: dict | None = None) -> str:
+    """The deal page; values and errors: a refused activity form, kept as typed with its messages."""
+    deal = queries.get_deal(current_user.organization_id, deal_id, with_relations=True)
+    history = deal_history.list_activities(current_user.organization_id, deal_id, Params(request.args.to_dict(flat=False)))
+    return render_template("deals/show.html", deal=deal, history=history, kinds=ACTIVITY_KINDS, values=values or {},
+                           errors=errors or {})
+
+
+def _history(deal_id: str, values: dict, errors: dict) -> str:
+    """The history panel: the activity form (kept as typed when refused, focused for the next entry
+    or on the first refused field) and the first page of the feed."""
+    history = deal_history.list_activities(current_user.organization_id, deal_id, Params({}))
+    return render_template("partials/deal_history.html", deal_id=deal_id, history=history, kinds=ACTIVITY_KINDS,
+                           values=values, errors=errors, focus_form=True)
+
+
+@bp.get("/<deal_id>/edit")
+def edit(deal_id: str):
+    """Show the deal's form filled in."""
+    deal = queries.get_deal(current_user.organization_id, deal_id, with_relations=True)
+    return render_template("deals/form.html", **_form(deal, deal_form.form_values(deal)))
+
+
+@bp.post("/<deal_id>/edit")
+def update(deal_id: str):
+    """Save the edit form."""
+    shown = deal_form.form_values(queries.get_deal(current_user.organization_id, deal_id))
+    read = deal_form.read_form(request.form, shown=shown)
+    try:
+        deal = operations.update_deal(current_user, deal_id, read.fields, form_version(), read.refused)
+    except (ValidationFailed, StaleVersion) as error:
+        return _form_again(queries.get_deal(current_user.organization_id, deal_id, with_relations=True), error)
+    flash(f"Saved “{deal.name}”.", "success")
+    return redirect_to("deal_pages.show", deal_id=deal.id)
+
+
+@bp.get("/<deal_id>/delete")
+def confirm_delete(deal_id: str):
+    """Ask before deleting."""
+    deal = queries.get_deal(current_user.organization_id, deal_id)
+    return render_template("deals/delete.html", deal=deal, version=rules.version_of(deal))
+
+
+@bp.post("/<deal_id>/delete")
+def delete(deal_id: str):
+    """Delete the deal (its history stays in the database)."""
+    deal = queries.get_deal(current_user.organization_id, deal_id)
+    try:
+        operations.delete_deal(current_user, deal_id, form_version())
+    except StaleVersion:
+        flash(f"“{deal.name}” changed after you asked to delete it, so it was kept. Review it before deleting.", "error")
+        return redirect_to("deal_pages.show", deal_id=deal_id)
+    flash(f"Deleted “{deal.name}”.", "success")
+    return redirect_to("board.index")
+
+
+def _form_again(deal, error: ValidationFailed | StaleVersion | KeyReused):
+    """The same form with what was typed: a message beside each bad field (422), focus on the
+    first; or, when someone else changed the deal meanwhile, a notice and the form now based on the
+    current version (409), so that saving it once more is a deliberate overwrite; or, when this new
+    deal form already created a deal and came back changed (the back button), a notice and a new
+    form key (409), so that creating another one is deliberate too."""
+    values = request.form.to_dict()
+    stale, sent_before = isinstance(error, StaleVersion), isinstance(error, KeyReused)
+    if stale:
+        values["version"] = error.current
+    if sent_before:
+        values[deal_form.FORM_KEY_FIELD] = deal_form.new_form_key()
+    errors = error.fields if isinstance(error, ValidationFailed) else {}
+    return page_or_fragment(
+        "deals/form.html", "partials/deal_form.html", status=422 if errors else 409, changed_meanwhile=stale,
+        sent_before=sent_before, **_form(deal, values, errors),
+    )
+
+
+def _form(deal, values: dict, errors: dict | None = None) -> dict:
+    """What the deal form shows: the values, a message beside each refused field, the fields of the
+    stage shown, and the dropdowns' options."""
+    errors = errors or {}
+    return {
+        "deal": deal, "values": values, "errors": errors, "stage_bound": deal_form.STAGE_BOUND,
+        "off_stage": deal_form.off_stage(values, errors), "shown_stage": deal_form.shown_stage(values),
+        "fixed_probability": rules.PROBABILITY_OF_CLOSED, **_choices(deal),
+    }
+
+
+def _choices(deal=None) -> dict:
+    """The dropdowns' options: the first ones by name, plus whatever the deal already points to, so
+    that saving the form never drops a choice the list did not reach."""
+    organization_id = current_user.organization_id
+    first = Params({"limit": [str(CHOICES_LIMIT)]})
+    choices = {
+        "companies": directory.list_companies(organization_id, first).items,
+        "contacts": directory.list_contacts(organization_id, first).items,
+        "members": directory.list_members(organization_id, first).items,
+    }
+    if deal is not None:
+        for key, current in (("companies", deal.company), ("contacts", deal.contact), ("members", deal.assignee)):
+            if current is not None and current not in choices[key]:
+                choices[key].append(current)
+    elif all(member.id != current_user.id for member in choices["members"]):
+        choices["members"].append(current_user)  # a new deal's assignee by default
+    return choices
