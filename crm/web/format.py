@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 
 from flask import Flask
 
-from ..deals import REFERENCES, version_of
+from ..deals import DEFAULT_CURRENCY, MAX_LOST_REASON_LENGTH, MAX_NAME_LENGTH, MAX_NOTE_LENGTH, REFERENCES, version_of
 from ..models import Activity, Stage
 
 # What a page calls each field of a deal: the form's labels and the history's.
@@ -37,6 +37,9 @@ STAGE_LABELS = {
     Stage.CLOSED_LOST: "Lost",
 }
 CURRENCY_SYMBOLS = {"JPY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "CNY": "CN¥", "KRW": "₩", "INR": "₹"}
+# The longest text each field takes (crm.deals refuses more): what the forms' inputs allow.
+MAX_LENGTHS = {"name": MAX_NAME_LENGTH, "lost_reason": MAX_LOST_REASON_LENGTH, "note": MAX_NOTE_LENGTH,
+               "content": MAX_NOTE_LENGTH}
 # ISO 4217 currencies whose minor unit is not shown.
 WHOLE_CURRENCIES = {"JPY", "KRW", "VND", "CLP", "ISK", "PYG", "UGX", "XAF", "XOF", "XPF", "RWF", "KMF", "GNF", "DJF", "BIF", "VUV"}
 
@@ -130,4 +133,5 @@ def register_formatting(app: Flask) -> None:
         changes_in_words=changes_in_words,
     )
     app.jinja_env.globals.update(version_of=version_of, stages=list(Stage), stage_labels=STAGE_LABELS,
-                                 field_labels=FIELD_LABELS, today=lambda: datetime.now(UTC).date())
+                                 field_labels=FIELD_LABELS, today=lambda: datetime.now(UTC).date(),
+                                 max_lengths=MAX_LENGTHS, default_currency_symbol=CURRENCY_SYMBOLS[DEFAULT_CURRENCY])
