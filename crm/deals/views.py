@@ -31,7 +31,7 @@ def index():
     params = Params(request.args.to_dict(flat=False))
     query = queries.DealQuery.from_params(params)
     page = queries.list_deals(current_user.organization_id, query, with_relations=True)
-    return page_or_fragment("deals/index.html", "partials/deals_table.html", page=page, query=query)
+    return page_or_fragment("deals/index.html", "deals/_table.html", page=page, query=query)
 
 
 @bp.get("/new")
@@ -64,7 +64,7 @@ def feed(deal_id: str):
     if not wants_fragment():
         return show(deal_id)
     history = deal_history.list_activities(current_user.organization_id, deal_id, Params(request.args.to_dict(flat=False)))
-    template = "partials/activity_items.html" if history.page > 1 else "partials/activity_feed.html"
+    template = "deals/_activity_items.html" if history.page > 1 else "deals/_activity_feed.html"
     return render_template(template, deal_id=deal_id, history=history)
 
 
@@ -95,7 +95,7 @@ def _history(deal_id: str, values: dict, errors: dict) -> str:
     """The history panel: the activity form (kept as typed when refused, focused for the next entry
     or on the first refused field) and the first page of the feed."""
     history = deal_history.list_activities(current_user.organization_id, deal_id, Params({}))
-    return render_template("partials/deal_history.html", deal_id=deal_id, history=history, kinds=ACTIVITY_KINDS,
+    return render_template("deals/_history.html", deal_id=deal_id, history=history, kinds=ACTIVITY_KINDS,
                            values=values, errors=errors, focus_form=True)
 
 
@@ -153,7 +153,7 @@ def _form_again(deal, error: ValidationFailed | StaleVersion | KeyReused):
         values[deal_form.FORM_KEY_FIELD] = deal_form.new_form_key()
     errors = error.fields if isinstance(error, ValidationFailed) else {}
     return page_or_fragment(
-        "deals/form.html", "partials/deal_form.html", status=422 if errors else 409, changed_meanwhile=stale,
+        "deals/form.html", "deals/_form.html", status=422 if errors else 409, changed_meanwhile=stale,
         sent_before=sent_before, **_form(deal, values, errors),
     )
 
