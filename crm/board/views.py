@@ -19,7 +19,6 @@ from crm.web.htmx import form_version, is_htmx, page_or_fragment, redirect_to
 
 bp = Blueprint("board", __name__)
 QUICK_ADD_FIELDS = ("name", "amount", "assigned_member_id")
-MEMBER_CHOICES = 200
 STAGE_VALUES = {stage.value for stage in Stage}
 
 
@@ -153,7 +152,7 @@ def _board_context(board_filter: board.BoardFilter) -> dict:
 
 def _members() -> list:
     """The colleagues the assignee filter and quick add offer, by name."""
-    return directory.list_members(current_user.organization_id, Params({"limit": [str(MEMBER_CHOICES)]})).items
+    return directory.list_members(current_user.organization_id, directory.FIRST_CHOICES).items
 
 
 def _filter_of_current_page() -> board.BoardFilter:
