@@ -96,7 +96,7 @@ def test_a_searchs_total_counts_its_matches_from_an_index_alone_on_sqlite(app):
         owner = make_organization_with_deals(1)
         insert_deals(owner.organization_id, [f"Annual plan {index}" for index in range(3000)])
         db.session.execute(text("ANALYZE"))
-        matching = queries.matching_deals(owner.organization_id, search="annual plan")
+        matching = queries.matching_deals(owner.organization_id, queries.DealFilter(search="annual plan"))
         counted = select(func.count()).select_from(matching.subquery())
         compiled = counted.compile(db.engine, compile_kwargs={"literal_binds": True})
         plan = "\n".join(row[-1] for row in db.session.execute(text(f"EXPLAIN QUERY PLAN {compiled}")).all())

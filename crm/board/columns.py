@@ -6,12 +6,8 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import joinedload
 
 from crm.core.database import db
-from crm.core.errors import BadParameter
-from crm.core.ids import is_id_of
-from crm.core.listing import Params
 from crm.deals import totals
-from crm.deals.queries import is_broad_search, matching_deals
-from crm.deals.rules import UNASSIGNED
+from crm.deals.queries import DealFilter, is_broad_search, matching_deals
 from crm.deals.search import looks_up_matches
 from crm.deals.totals import StageTotal
 from crm.models import Deal, Stage
@@ -19,32 +15,8 @@ from crm.models import Deal, Stage
 CARDS_PER_PAGE = 20
 # A column redrawn after a change keeps the cards "show more" had loaded, up to this many.
 MOST_CARDS_KEPT = 10 * CARDS_PER_PAGE
-
-
-@dataclass(frozen=True)
-class BoardFilter:
-    """What narrows the board: a name search and an assignee (a member id, or UNASSIGNED)."""
-
-    search: str | None = None
-    assignee: str | None = None
-
-    @classmethod
-    def from_params(cls, params: Params, me: str) -> "BoardFilter":
-        assignee = params.single("assignee") or None
-        if assignee == "me":
-            assignee = me
-        elif assignee not in (None, UNASSIGNED) and not is_id_of("user", assignee):
-            raise BadParameter("assignee", "must be me, none or a member id")
-        return cls(search=params.search(), assignee=assignee)
-
-    @property
-    def is_empty(self) -> bool:
-        return not self.search and not self.assignee
-
-    def narrow(self, organization_id: str, stage: Stage | None = None, broad_search: bool = False):
-        return matching_deals(
-            organization_id, search=self.search, stage=stage, assignee=self.assignee, broad_search=broad_search
-        )
+# What narrows the board (a DealFilter): a name search and an assignee; its columns are the stages.
+BOARD_FILTERS = frozenset({"search", "assignee"})
 
 
 @dataclass
@@ -65,7 +37,7 @@ class Column:
 
 def columns(
     organization_id: str,
-    board_filter: BoardFilter,
+    board_filter: DealFilter,
     stages: list[Stage] | None = None,
     shown: Mapping[Stage, int] | None = None,
 ) -> list[Column]:
@@ -87,7 +59,7 @@ def cards_kept(shown: int) -> int:
     return min(max(shown, CARDS_PER_PAGE), MOST_CARDS_KEPT)
 
 
-def more_cards(organization_id: str, board_filter: BoardFilter, stage: Stage, offset: int) -> Column:
+def more_cards(organization_id: str, board_filter: DealFilter, stage: Stage, offset: int) -> Column:
     """The next page of a column's cards (its totals too, so the caller knows whether more remain)."""
     column = Column(stage, offset=offset)
     _add_totals(organization_id, board_filter, {stage: column})
@@ -95,13 +67,13 @@ def more_cards(organization_id: str, board_filter: BoardFilter, stage: Stage, of
     return column
 
 
-def _add_totals(organization_id: str, board_filter: BoardFilter, by_stage: dict[Stage, Column]) -> None:
+def _add_totals(organization_id: str, board_filter: DealFilter, by_stage: dict[Stage, Column]) -> None:
     """Every header's count and amounts per currency: from the kept totals (a few rows, whatever the
     organization's size), or for a filtered board from one grouped query over the matching deals."""
     if board_filter.is_empty:
         found = totals.stage_totals(organization_id, list(by_stage))
     else:
-        found = totals.summed_totals(board_filter.narrow(organization_id).where(Deal.stage.in_(list(by_stage))))
+        found = totals.summed_totals(matching_deals(organization_id, board_filter).where(Deal.stage.in_(list(by_stage))))
     for total in found:
         column = by_stage[total.stage]
         column.count += total.count
@@ -109,7 +81,7 @@ def _add_totals(organization_id: str, board_filter: BoardFilter, by_stage: dict[
             column.totals.append(total)
 
 
-def _stage_sizes(organization_id: str, board_filter: BoardFilter, stages: list[Stage]) -> dict[Stage, int]:
+def _stage_sizes(organization_id: str, board_filter: DealFilter, stages: list[Stage]) -> dict[Stage, int]:
     """How many deals each stage has in all, when a search needs it to pick its plan (else nothing)."""
     if not board_filter.search or not looks_up_matches(board_filter.search):
         return {}
@@ -119,14 +91,14 @@ def _stage_sizes(organization_id: str, board_filter: BoardFilter, stages: list[S
     return sizes
 
 
-def _cards(organization_id: str, board_filter: BoardFilter, column: Column, sizes: dict[Stage, int]) -> list[Deal]:
+def _cards(organization_id: str, board_filter: DealFilter, column: Column, sizes: dict[Stage, int]) -> list[Deal]:
     """A column's next cards, most recently changed first, with company and assignee loaded in the
     same query. A search that matches much of the stage walks the stage's order (see
     deals.is_broad_search); sizes holds each stage's deal count for that choice."""
     rows_wanted = column.offset + column.size
     broad = bool(sizes) and is_broad_search(column.count, sizes[column.stage], rows_wanted)
     query = (
-        board_filter.narrow(organization_id, column.stage, broad_search=broad)
+        matching_deals(organization_id, board_filter.in_stage(column.stage), broad_search=broad)
         .options(joinedload(Deal.company), joinedload(Deal.assignee))
         .order_by(Deal.updated_at.desc(), Deal.id.desc())
         .limit(column.size)

@@ -11,6 +11,7 @@ from crm.core.listing import Params
 from crm.deals import forms as deal_form
 from crm.deals import history as deal_history
 from crm.deals import operations
+from crm.deals.queries import DealFilter
 from crm.directory import queries as directory
 from crm.models import Stage
 from crm.web.error_pages import fields_sentence
@@ -31,7 +32,7 @@ def require_login():
 @bp.get("/")
 def index():
     """Show the pipeline board, narrowed by the search and assignee in the URL."""
-    board_filter = board.BoardFilter.from_params(Params(request.args.to_dict(flat=False)), current_user.id)
+    board_filter = _board_filter(Params(request.args.to_dict(flat=False)))
     return page_or_fragment(
         "board/index.html",
         "board/_columns.html",
@@ -43,7 +44,7 @@ def index():
 def more_cards(stage: str):
     """Show the next page of a column's cards."""
     params = Params(request.args.to_dict(flat=False))
-    board_filter = board.BoardFilter.from_params(params, current_user.id)
+    board_filter = _board_filter(params)
     column = board.more_cards(
         current_user.organization_id,
         board_filter,
@@ -121,7 +122,7 @@ def _quick_add_again(values: dict, error: ValidationFailed | KeyReused):
     status = 409 if sent_before else 422
     if is_htmx():
         return _lead_column(**form_state), status
-    return render_template("board/index.html", **_board_context(board.BoardFilter()), **form_state), status
+    return render_template("board/index.html", **_board_context(DealFilter()), **form_state), status
 
 
 def _lead_column(quick_added=None, **form_state) -> str:
@@ -140,7 +141,7 @@ def _lead_column(quick_added=None, **form_state) -> str:
     )
 
 
-def _board_context(board_filter: board.BoardFilter) -> dict:
+def _board_context(board_filter: DealFilter) -> dict:
     organization_id = current_user.organization_id
     return {
         "columns": board.columns(organization_id, board_filter),
@@ -155,13 +156,17 @@ def _members() -> list:
     return directory.list_members(current_user.organization_id, directory.FIRST_CHOICES).items
 
 
-def _filter_of_current_page() -> board.BoardFilter:
+def _board_filter(params: Params) -> DealFilter:
+    return DealFilter.from_params(params, board.BOARD_FILTERS, me=current_user.id)
+
+
+def _filter_of_current_page() -> DealFilter:
     """The board's filter as the page that sent this HTMX request shows it, so re-rendered columns match."""
     try:
         query = urlsplit(request.headers.get("HX-Current-URL", "")).query
-        return board.BoardFilter.from_params(Params(parse_qs(query)), current_user.id)
+        return _board_filter(Params(parse_qs(query)))
     except (BadParameter, ValueError):  # an unreadable URL narrows nothing
-        return board.BoardFilter()
+        return DealFilter()
 
 
 def _cards_shown() -> dict[Stage, int]:

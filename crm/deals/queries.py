@@ -1,13 +1,14 @@
 """Reading deals: one deal of the organization, a page of a filtered and ordered list, and the
 counts from the kept totals."""
 
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, replace
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 
 from crm.core.database import db
-from crm.core.errors import NotFound
+from crm.core.errors import BadParameter, NotFound
 from crm.core.ids import is_id_of
 from crm.core.listing import Page, Params, Window
 from crm.deals import totals
@@ -26,22 +27,57 @@ RELATIONS = (joinedload(Deal.company), joinedload(Deal.contact), joinedload(Deal
 
 
 @dataclass(frozen=True)
-class DealQuery:
-    """What a deals list asks for: a window, an optional search and stage, and an order."""
+class DealFilter:
+    """Which live deals to show: a name search, a stage, an assignee (a member id, or UNASSIGNED).
+    The one filter of every view of the deals (the table, the API's list, the board), so that an
+    export or a report can take any page's filter as it is."""
 
-    window: Window
     search: str | None = None
     stage: Stage | None = None
+    assignee: str | None = None
+
+    @classmethod
+    def from_params(cls, params: Params, offered: Collection[str], me: str | None = None) -> "DealFilter":
+        """The filter a URL asks for, read from the fields the view offers (the board has no stage
+        filter, the API's list no assignee), so that a parameter a view does not offer is ignored;
+        me: whom "me" names, for a view that offers the assignee."""
+        stage = params.choice("stage", STAGES) if "stage" in offered else None
+        assignee = (params.single("assignee") or None) if "assignee" in offered else None
+        if assignee == "me" and me is not None:
+            assignee = me
+        elif assignee not in (None, UNASSIGNED) and not is_id_of("user", assignee):
+            raise BadParameter("assignee", "must be me, none or a member id")
+        return cls(
+            search=params.search() if "search" in offered else None,
+            stage=Stage(stage) if stage else None,
+            assignee=assignee,
+        )
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.search or self.stage or self.assignee)
+
+    def in_stage(self, stage: Stage | None) -> "DealFilter":
+        return replace(self, stage=stage)
+
+
+@dataclass(frozen=True)
+class DealQuery:
+    """What a deals list asks for: a window, a filter, and an order."""
+
+    window: Window
+    filter: DealFilter = DealFilter()
     sort: str = "created_at"
     order: str = "desc"
 
     @classmethod
     def from_params(cls, params: Params) -> "DealQuery":
-        stage = params.choice("stage", STAGES)
+        # Read in the order their errors have always been reported in: stage, window, search, sort, order.
+        by_stage = DealFilter.from_params(params, {"stage"})
+        window = Window.from_params(params)
         return cls(
-            window=Window.from_params(params),
-            search=params.search(),
-            stage=Stage(stage) if stage else None,
+            window=window,
+            filter=replace(by_stage, search=params.search()),
             sort=params.choice("sort", list(SORT_COLUMNS), default="created_at"),
             order=params.choice("order", ["asc", "desc"], default="desc"),
         )
@@ -52,15 +88,16 @@ def list_deals(organization_id: str, query: DealQuery, *, with_relations: bool =
     with company, contact and assignee loaded in the same query when a page shows them, otherwise
     read-only rows with the same attributes."""
     broad = False
-    if query.search:
+    deal_filter = query.filter
+    if deal_filter.search:
         # Counted through the search index: only the matches are read.
-        matching = matching_deals(organization_id, search=query.search, stage=query.stage)
+        matching = matching_deals(organization_id, deal_filter)
         total = db.session.scalar(select(func.count()).select_from(matching.subquery()))
-        broad = looks_up_matches(query.search) and is_broad_search(
-            total, counted_deals(organization_id, query.stage), query.window.end
+        broad = looks_up_matches(deal_filter.search) and is_broad_search(
+            total, counted_deals(organization_id, deal_filter.stage), query.window.end
         )
     else:
-        total = counted_deals(organization_id, query.stage)
+        total = counted_deals(organization_id, deal_filter.stage)
     listed = page_query(organization_id, query, broad_search=broad)
     if with_relations:
         items = list(db.session.scalars(listed.options(*RELATIONS)).unique())
@@ -88,7 +125,7 @@ def page_query(organization_id: str, query: DealQuery, *, broad_search: bool = F
         ordering = [key.asc(), Deal.id.asc()]
     else:
         ordering = [key.desc(), Deal.id.desc()]
-    matching = matching_deals(organization_id, search=query.search, stage=query.stage, broad_search=broad_search)
+    matching = matching_deals(organization_id, query.filter, broad_search=broad_search)
     return matching.order_by(*ordering).limit(query.window.limit).offset(query.window.offset)
 
 
@@ -107,20 +144,18 @@ def counted_deals(organization_id: str, stage: Stage | None = None) -> int:
     return db.session.scalar(totals.counted_query(organization_id, stage))
 
 
-def matching_deals(
-    organization_id: str, *, search: str | None = None, stage: Stage | None = None, assignee: str | None = None,
-    broad_search: bool = False,
-) -> Select:
-    """The organization's live deals narrowed by name search, stage and assignee (UNASSIGNED for none)."""
+def matching_deals(organization_id: str, deal_filter: DealFilter = DealFilter(), *, broad_search: bool = False) -> Select:
+    """The organization's live deals that the filter lets through. broad_search: the search matches
+    many deals (see is_broad_search), which the planner cannot know."""
     matching = select(Deal).where(Deal.organization_id == organization_id, Deal.deleted_at.is_(None))
-    if stage:
-        matching = matching.where(Deal.stage == stage)
-    if search:
-        matching = matching.where(deal_name_contains(search, broad=broad_search))
-    if assignee == UNASSIGNED:
+    if deal_filter.stage:
+        matching = matching.where(Deal.stage == deal_filter.stage)
+    if deal_filter.search:
+        matching = matching.where(deal_name_contains(deal_filter.search, broad=broad_search))
+    if deal_filter.assignee == UNASSIGNED:
         matching = matching.where(Deal.assigned_member_id.is_(None))
-    elif assignee:
-        matching = matching.where(Deal.assigned_member_id == assignee)
+    elif deal_filter.assignee:
+        matching = matching.where(Deal.assigned_member_id == deal_filter.assignee)
     return matching
 
 
