@@ -9,8 +9,8 @@ from typing import Any, NamedTuple
 from flask import Flask
 
 from crm.core.currencies import CURRENCY_SYMBOLS, WHOLE_CURRENCIES
-from crm.deals.rules import REFERENCES, version_of
-from crm.models import Activity, Stage
+from crm.deals.rules import REFERENCES, STAGES, version_of
+from crm.models import Activity, Stage, stage_table
 
 # What a page calls each field of a deal: the form's labels and the history's.
 FIELD_LABELS = {
@@ -29,17 +29,14 @@ FIELD_LABELS = {
 }
 NO_VALUE = "—"
 
-STAGE_LABELS = {
+STAGE_LABELS = stage_table({
     Stage.LEAD: "Lead",
     Stage.QUALIFICATION: "Qualification",
     Stage.PROPOSAL: "Proposal",
     Stage.NEGOTIATION: "Negotiation",
     Stage.CLOSED_WON: "Won",
     Stage.CLOSED_LOST: "Lost",
-}
-
-
-_STAGE_VALUES = {stage.value for stage in Stage}
+})
 
 
 def money(amount: Decimal | None, currency: str, *, estimate: bool = False) -> str:
@@ -82,7 +79,7 @@ def activity_text(activity) -> str:
     """A stage change reads as words on a page; the API keeps the exact `from → to` form."""
     if activity.type.value == "stage_change" and " → " in activity.content:
         before, after = activity.content.split(" → ", 1)
-        if before in _STAGE_VALUES and after in _STAGE_VALUES:
+        if before in STAGES and after in STAGES:
             return f"Moved from {stage_label(before)} to {stage_label(after)}"
     return activity.content
 
