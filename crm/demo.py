@@ -48,9 +48,9 @@ STAGE_WEIGHTS = stage_table({
     Stage.CLOSED_WON: 15, Stage.CLOSED_LOST: 10,
 })
 # An open deal's probability rises along the pipeline; a closed deal's is the rule's.
-PROBABILITY = stage_table({
-    Stage.LEAD: 10, Stage.QUALIFICATION: 25, Stage.PROPOSAL: 50, Stage.NEGOTIATION: 75,
-}, OPEN_STAGES) | PROBABILITY_OF_CLOSED
+PROBABILITY = stage_table(
+    {Stage.LEAD: 10, Stage.QUALIFICATION: 25, Stage.PROPOSAL: 50, Stage.NEGOTIATION: 75} | PROBABILITY_OF_CLOSED
+)
 CURRENCY_WEIGHTS = {DEFAULT_CURRENCY: 80, "USD": 15, "EUR": 5}
 # Every deal went through the open stages in order, as far as its own or until it closed.
 OPEN_PATH = list(OPEN_STAGES)
