@@ -91,3 +91,43 @@ def test_the_models_import_only_the_core():
     outside = [module for module, _, _ in imports_of(CRM / "models.py")
                if module.split(".")[0] == "crm" and not module.startswith("crm.core")]
     assert outside == []
+
+
+def annotated_names(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    """The names the function's parameters are annotated with (Params, "Params", listing.Params …)."""
+    arguments = function.args
+    names = set()
+    for argument in arguments.posonlyargs + arguments.args + arguments.kwonlyargs + [arguments.vararg, arguments.kwarg]:
+        annotation = argument and argument.annotation
+        if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+            annotation = ast.parse(annotation.value, mode="eval").body
+        for node in ast.walk(annotation) if annotation else ():
+            if isinstance(node, ast.Name):
+                names.add(node.id)
+            elif isinstance(node, ast.Attribute):
+                names.add(node.attr)
+    return names
+
+
+@pytest.mark.parametrize("path", DOMAIN, ids=module_name)
+def test_a_domain_function_takes_typed_arguments_not_query_parameters(path):
+    """Query parameters (Params) are read into a typed query by its from_params constructor; every
+    other domain function takes that query, so a page asks the domain without faking a URL."""
+    taking_params = [
+        f"line {node.lineno}: {node.name}"
+        for node in ast.walk(ast.parse(path.read_text(), str(path)))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name != "from_params"
+        and "Params" in annotated_names(node)
+    ]
+    assert taking_params == [], f"{module_name(path)} takes Params in: " + "; ".join(taking_params)
+
+
+@pytest.mark.parametrize("path", sorted(CRM.rglob("*.py")), ids=module_name)
+def test_no_module_makes_up_query_parameters(path):
+    """Params stand for what a request sent; code that wants a list asks with a typed query instead."""
+    made_up = [
+        f"line {node.lineno}" for node in ast.walk(ast.parse(path.read_text(), str(path)))
+        if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) == "Params"
+        and node.args and isinstance(node.args[0], ast.Dict | ast.DictComp)
+    ]
+    assert made_up == [], f"{module_name(path)} builds Params from a literal at " + ", ".join(made_up)

@@ -31,14 +31,14 @@ def login():
     if request.method == "GET":
         if current_user.is_authenticated:
             return redirect(next_page or url_for("board.index"))
-        return render_template("auth/login.html", next_page=next_page, email="")
+        return render_template("accounts/login.html", next_page=next_page, email="")
     email = request.form.get("email", "")
     try:
         issued = sessions.sign_in(
             email, request.form.get("password", ""), current_app.config["AUTH_SESSION_LIFETIME"], request.remote_addr
         )
     except (InvalidCredentials, RetryLater) as error:
-        page = make_response(render_template("auth/login.html", next_page=next_page, email=email, error=str(error)))
+        page = make_response(render_template("accounts/login.html", next_page=next_page, email=email, error=str(error)))
         page.status_code = status_of(error)
         if isinstance(error, RetryLater):
             page.headers["Retry-After"] = str(error.retry_after)

@@ -20,7 +20,6 @@ from crm.web.htmx import form_version, is_htmx, page_or_fragment, redirect_to
 
 bp = Blueprint("board", __name__)
 QUICK_ADD_FIELDS = ("name", "amount", "assigned_member_id")
-MEMBER_CHOICES = 200
 
 
 @bp.before_request
@@ -35,7 +34,7 @@ def index():
     board_filter = board.BoardFilter.from_params(Params(request.args.to_dict(flat=False)), current_user.id)
     return page_or_fragment(
         "board/index.html",
-        "partials/board_columns.html",
+        "board/_columns.html",
         **_board_context(board_filter),
     )
 
@@ -51,14 +50,14 @@ def more_cards(stage: str):
         _stage_or_404(stage),
         params.whole_number("offset", default=0, minimum=0),
     )
-    return render_template("partials/board_cards.html", column=column, board_filter=board_filter)
+    return render_template("board/_cards.html", column=column, board_filter=board_filter)
 
 
 @bp.get("/board/activity")
 def recent_activity():
     """Show the organization's latest activity (refreshed after every change on the board)."""
     return render_template(
-        "partials/recent_activity.html", activities=deal_history.recent_activities(current_user.organization_id)
+        "board/_recent_activity.html", activities=deal_history.recent_activities(current_user.organization_id)
     )
 
 
@@ -82,7 +81,7 @@ def move(deal_id: str):
     board_filter = _filter_of_current_page()
     response = make_response(
         render_template(
-            "partials/board_moved.html",
+            "board/_moved.html",
             columns=board.columns(current_user.organization_id, board_filter, affected, _cards_shown()),
             board_filter=board_filter,
             members=_members() if Stage.LEAD in affected else [],  # the lead column's quick add offers them
@@ -137,7 +136,7 @@ def _lead_column(quick_added=None, **form_state) -> str:
         form_state["quick_added"] = quick_added
         form_state["quick_added_hidden"] = all(card.id != quick_added.id for card in lead.cards)
     return render_template(
-        "partials/board_column.html", column=lead, board_filter=board_filter, members=_members(), **form_state
+        "board/_column.html", column=lead, board_filter=board_filter, members=_members(), **form_state
     )
 
 
@@ -153,7 +152,7 @@ def _board_context(board_filter: board.BoardFilter) -> dict:
 
 def _members() -> list:
     """The colleagues the assignee filter and quick add offer, by name."""
-    return directory.list_members(current_user.organization_id, Params({"limit": [str(MEMBER_CHOICES)]})).items
+    return directory.list_members(current_user.organization_id, directory.FIRST_CHOICES).items
 
 
 def _filter_of_current_page() -> board.BoardFilter:

@@ -8,6 +8,10 @@ from crm.core.errors import BadParameter
 
 T = TypeVar("T")
 MAX_SEARCH_LENGTH = 255
+# How many items a Window holds when the request names no limit, and the most it holds whatever
+# the limit asked for (a larger one is lowered to this).
+LIST_LIMIT_DEFAULT = 50
+LIST_LIMIT_CAP = 200
 # The largest offset or page a list accepts: far past any collection, and small enough that an
 # offset computed from a page (times its limit) still fits the databases' 64-bit integers.
 MAX_POSITION = 10**12 - 1
@@ -78,9 +82,9 @@ class Window:
         return self.offset + self.limit
 
     @classmethod
-    def from_params(cls, params: Params, *, default_limit: int = 50, max_limit: int = 200) -> "Window":
+    def from_params(cls, params: Params) -> "Window":
         return cls(
-            limit=params.whole_number("limit", default=default_limit, minimum=1, cap=max_limit),
+            limit=params.whole_number("limit", default=LIST_LIMIT_DEFAULT, minimum=1, cap=LIST_LIMIT_CAP),
             offset=params.whole_number("offset", default=0, minimum=0),
         )
 

@@ -59,7 +59,8 @@ def change_stage(deal_id: str):
 @bp.get("/<deal_id>/activities")
 def list_activities(deal_id: str):
     """List a deal's activity history, newest first."""
-    history = deal_history.list_activities(current_user.organization_id, deal_id, query_params())
+    window = deal_history.ActivityWindow.from_params(query_params())
+    history = deal_history.list_activities(current_user.organization_id, deal_id, window)
     return jsonify({"activities": [activity_json(activity) for activity in history.items], "total": history.total})
 
 

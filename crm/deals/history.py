@@ -18,6 +18,33 @@ from crm.deals.queries import get_deal
 from crm.deals.rules import RECORDED_FIELDS, REFERENCES
 from crm.models import Activity, ActivityType, Deal, Stage
 
+# How many of a deal's activities a page holds when the request names no limit, and the most it
+# holds whatever the limit asked for (a larger one is lowered to this).
+ACTIVITY_LIMIT_DEFAULT = 20
+ACTIVITY_LIMIT_CAP = 100
+# How many of the organization's latest activities the board shows.
+RECENT_ACTIVITIES_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class ActivityWindow:
+    """Which page of a deal's history to answer: pages numbered from 1, as the contract's
+    activities list is (not an offset like the other lists)."""
+
+    page: int = 1
+    limit: int = ACTIVITY_LIMIT_DEFAULT
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.limit
+
+    @classmethod
+    def from_params(cls, params: Params) -> "ActivityWindow":
+        return cls(
+            page=params.whole_number("page", default=1, minimum=1),
+            limit=params.whole_number("limit", default=ACTIVITY_LIMIT_DEFAULT, minimum=1, cap=ACTIVITY_LIMIT_CAP),
+        )
+
 
 @dataclass(frozen=True)
 class Activities:
@@ -39,7 +66,7 @@ class ActivityPage(Activities):
         return self.page * self.limit < self.total
 
 
-def recent_activities(organization_id: str, limit: int = 10) -> "Activities":
+def recent_activities(organization_id: str) -> "Activities":
     """The organization's latest activities on live deals, with each deal and author loaded."""
     query = (
         select(Activity)
@@ -47,21 +74,19 @@ def recent_activities(organization_id: str, limit: int = 10) -> "Activities":
         .where(Activity.organization_id == organization_id, Deal.deleted_at.is_(None))
         .options(contains_eager(Activity.deal), joinedload(Activity.author))
         .order_by(Activity.created_at.desc(), Activity.id.desc())
-        .limit(limit)
+        .limit(RECENT_ACTIVITIES_SHOWN)
     )
     items = list(db.session.scalars(query).unique())
     return Activities(items, names_referred_to(organization_id, items))
 
 
-def list_activities(organization_id: str, deal_id: str, params: Params) -> ActivityPage:
+def list_activities(organization_id: str, deal_id: str, window: ActivityWindow) -> ActivityPage:
     """One page of a deal's activity history, newest first (authors loaded), and how many there are."""
-    page = params.whole_number("page", default=1, minimum=1)
-    limit = params.whole_number("limit", default=20, minimum=1, cap=100)
     deal = get_deal(organization_id, deal_id)
     total = db.session.scalar(select(func.count()).where(Activity.deal_id == deal.id))
-    listed = deal.activities.select().options(joinedload(Activity.author)).limit(limit).offset((page - 1) * limit)
+    listed = deal.activities.select().options(joinedload(Activity.author)).limit(window.limit).offset(window.offset)
     items = list(db.session.scalars(listed))
-    return ActivityPage(items, names_referred_to(organization_id, items), total, page, limit)
+    return ActivityPage(items, names_referred_to(organization_id, items), total, window.page, window.limit)
 
 
 def names_referred_to(organization_id: str, activities: list[Activity]) -> dict[str, str]:

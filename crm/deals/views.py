@@ -15,7 +15,6 @@ from crm.web.htmx import form_version, is_htmx, page_or_fragment, redirect_to, w
 bp = Blueprint("deal_pages", __name__, url_prefix="/deals")
 # Every form that creates a deal (this form, the board's quick add) carries a key made as it renders.
 bp.add_app_template_global(deal_form.new_form_key)
-CHOICES_LIMIT = 200
 
 
 @bp.before_request
@@ -30,7 +29,7 @@ def index():
     params = Params(request.args.to_dict(flat=False))
     query = queries.DealQuery.from_params(params)
     page = queries.list_deals(current_user.organization_id, query, with_relations=True)
-    return page_or_fragment("deals/index.html", "partials/deals_table.html", page=page, query=query)
+    return page_or_fragment("deals/index.html", "deals/_table.html", page=page, query=query)
 
 
 @bp.get("/new")
@@ -62,8 +61,9 @@ def feed(deal_id: str):
     """Show a page of the deal's history: the whole feed, or older entries appended in place."""
     if not wants_fragment():
         return show(deal_id)
-    history = deal_history.list_activities(current_user.organization_id, deal_id, Params(request.args.to_dict(flat=False)))
-    template = "partials/activity_items.html" if history.page > 1 else "partials/activity_feed.html"
+    window = deal_history.ActivityWindow.from_params(Params(request.args.to_dict(flat=False)))
+    history = deal_history.list_activities(current_user.organization_id, deal_id, window)
+    template = "deals/_activity_items.html" if history.page > 1 else "deals/_activity_feed.html"
     return render_template(template, deal_id=deal_id, history=history)
 
 
@@ -85,7 +85,8 @@ def log_activity(deal_id: str):
 def _deal_page(deal_id: str, values: dict | None = None, errors: dict | None = None) -> str:
     """The deal page; values and errors: a refused activity form, kept as typed with its messages."""
     deal = queries.get_deal(current_user.organization_id, deal_id, with_relations=True)
-    history = deal_history.list_activities(current_user.organization_id, deal_id, Params(request.args.to_dict(flat=False)))
+    window = deal_history.ActivityWindow.from_params(Params(request.args.to_dict(flat=False)))
+    history = deal_history.list_activities(current_user.organization_id, deal_id, window)
     return render_template("deals/show.html", deal=deal, history=history, kinds=LOGGED_ACTIVITY_TYPES,
                            values=values or {}, errors=errors or {})
 
@@ -93,8 +94,8 @@ def _deal_page(deal_id: str, values: dict | None = None, errors: dict | None = N
 def _history(deal_id: str, values: dict, errors: dict) -> str:
     """The history panel: the activity form (kept as typed when refused, focused for the next entry
     or on the first refused field) and the first page of the feed."""
-    history = deal_history.list_activities(current_user.organization_id, deal_id, Params({}))
-    return render_template("partials/deal_history.html", deal_id=deal_id, history=history,
+    history = deal_history.list_activities(current_user.organization_id, deal_id, deal_history.ActivityWindow())
+    return render_template("deals/_history.html", deal_id=deal_id, history=history,
                            kinds=LOGGED_ACTIVITY_TYPES, values=values, errors=errors, focus_form=True)
 
 
@@ -152,7 +153,7 @@ def _form_again(deal, error: ValidationFailed | StaleVersion | KeyReused):
         values[deal_form.FORM_KEY_FIELD] = deal_form.new_form_key()
     errors = error.fields if isinstance(error, ValidationFailed) else {}
     return page_or_fragment(
-        "deals/form.html", "partials/deal_form.html", status=422 if errors else 409, changed_meanwhile=stale,
+        "deals/form.html", "deals/_form.html", status=422 if errors else 409, changed_meanwhile=stale,
         sent_before=sent_before, **_form(deal, values, errors),
     )
 
@@ -172,11 +173,10 @@ def _choices(deal=None) -> dict:
     """The dropdowns' options: the first ones by name, plus whatever the deal already points to, so
     that saving the form never drops a choice the list did not reach."""
     organization_id = current_user.organization_id
-    first = Params({"limit": [str(CHOICES_LIMIT)]})
     choices = {
-        "companies": directory.list_companies(organization_id, first).items,
-        "contacts": directory.list_contacts(organization_id, first).items,
-        "members": directory.list_members(organization_id, first).items,
+        "companies": directory.list_companies(organization_id, directory.FIRST_CHOICES).items,
+        "contacts": directory.list_contacts(organization_id, directory.FIRST_CHOICES).items,
+        "members": directory.list_members(organization_id, directory.FIRST_CHOICES).items,
     }
     if deal is not None:
         for key, current in (("companies", deal.company), ("contacts", deal.contact), ("members", deal.assignee)):

@@ -13,7 +13,7 @@ bp = Blueprint("directory_api", __name__)
 @bp.get("/companies")
 def list_companies():
     """List the organization's companies by name."""
-    return jsonify(page_json(directory.list_companies(current_user.organization_id, query_params()), company_json))
+    return jsonify(page_json(directory.list_companies(current_user.organization_id, _query()), company_json))
 
 
 @bp.post("/companies")
@@ -32,7 +32,7 @@ def get_company(company_id: str):
 @bp.get("/contacts")
 def list_contacts():
     """List the organization's contacts by name."""
-    return jsonify(page_json(directory.list_contacts(current_user.organization_id, query_params()), contact_json))
+    return jsonify(page_json(directory.list_contacts(current_user.organization_id, _query()), contact_json))
 
 
 @bp.post("/contacts")
@@ -51,4 +51,8 @@ def get_contact(contact_id: str):
 @bp.get("/members")
 def list_members():
     """List the organization's members (the users deals can be assigned to)."""
-    return jsonify(page_json(directory.list_members(current_user.organization_id, query_params()), member_json))
+    return jsonify(page_json(directory.list_members(current_user.organization_id, _query()), member_json))
+
+
+def _query() -> directory.DirectoryQuery:
+    return directory.DirectoryQuery.from_params(query_params())

@@ -1,6 +1,7 @@
 """Companies, contacts and members: the records a deal points to, always within one organization."""
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -9,7 +10,7 @@ from crm.core import validation as v
 from crm.core.database import db
 from crm.core.errors import NotFound, ValidationFailed
 from crm.core.ids import is_id_of
-from crm.core.listing import Page, Params, Window
+from crm.core.listing import LIST_LIMIT_CAP, Page, Params, Window
 from crm.core.text import contains_pattern, fold
 from crm.models import Company, Contact, User
 
@@ -26,9 +27,26 @@ CONTACT_FIELD_PARSERS: dict[str, v.Parser] = {
 }
 
 
-def list_companies(organization_id: str, params: Params) -> Page[Company]:
+@dataclass(frozen=True)
+class DirectoryQuery:
+    """What a list of companies, contacts or members asks for: a window of them by name, and an
+    optional search of their names."""
+
+    window: Window
+    search: str | None = None
+
+    @classmethod
+    def from_params(cls, params: Params) -> "DirectoryQuery":
+        return cls(window=Window.from_params(params), search=params.search())
+
+
+# What a form's dropdown offers: the first records by name, as many as one list answers at most.
+FIRST_CHOICES = DirectoryQuery(Window(limit=LIST_LIMIT_CAP, offset=0))
+
+
+def list_companies(organization_id: str, query: DirectoryQuery) -> Page[Company]:
     """A page of the organization's companies by name, optionally searched by name."""
-    return _page(select(Company).where(Company.organization_id == organization_id), Company, params)
+    return _page(select(Company).where(Company.organization_id == organization_id), Company, query)
 
 
 def get_company(organization_id: str, company_id: str) -> Company:
@@ -44,9 +62,9 @@ def create_company(organization_id: str, data: Mapping[str, Any]) -> Company:
     return company
 
 
-def list_contacts(organization_id: str, params: Params) -> Page[Contact]:
+def list_contacts(organization_id: str, query: DirectoryQuery) -> Page[Contact]:
     """A page of the organization's contacts by name, optionally searched by name."""
-    return _page(select(Contact).where(Contact.organization_id == organization_id), Contact, params)
+    return _page(select(Contact).where(Contact.organization_id == organization_id), Contact, query)
 
 
 def get_contact(organization_id: str, contact_id: str) -> Contact:
@@ -65,18 +83,17 @@ def create_contact(organization_id: str, data: Mapping[str, Any]) -> Contact:
     return contact
 
 
-def list_members(organization_id: str, params: Params) -> Page[User]:
+def list_members(organization_id: str, query: DirectoryQuery) -> Page[User]:
     """A page of the organization's active users by name, optionally searched by name."""
     members = select(User).where(User.organization_id == organization_id, User.active.is_(True))
-    return _page(members, User, params)
+    return _page(members, User, query)
 
 
-def _page(matching: Select, model, params: Params) -> Page:
-    window = Window.from_params(params)
-    search = params.search()
-    if search:
-        matching = matching.where(model.name_norm.like(contains_pattern(search), escape="\\"))
+def _page(matching: Select, model, query: DirectoryQuery) -> Page:
+    if query.search:
+        matching = matching.where(model.name_norm.like(contains_pattern(query.search), escape="\\"))
     total = db.session.scalar(select(func.count()).select_from(matching.subquery()))
+    window = query.window
     items = db.session.scalars(
         matching.order_by(model.name_norm, model.id).limit(window.limit).offset(window.offset)
     ).all()

@@ -9,7 +9,15 @@ from typing import Any, NamedTuple
 from flask import Flask
 
 from crm.core.currencies import CURRENCY_SYMBOLS, WHOLE_CURRENCIES
-from crm.deals.rules import REFERENCES, STAGES, version_of
+from crm.deals.rules import (
+    DEFAULT_CURRENCY,
+    MAX_LOST_REASON_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_NOTE_LENGTH,
+    REFERENCES,
+    STAGES,
+    version_of,
+)
 from crm.models import Activity, Stage, stage_table
 
 # What a page calls each field of a deal: the form's labels and the history's.
@@ -37,6 +45,9 @@ STAGE_LABELS = stage_table({
     Stage.CLOSED_WON: "Won",
     Stage.CLOSED_LOST: "Lost",
 })
+# The longest text each field takes (the deal rules refuse more): what the forms' inputs allow.
+MAX_LENGTHS = {"name": MAX_NAME_LENGTH, "lost_reason": MAX_LOST_REASON_LENGTH, "note": MAX_NOTE_LENGTH,
+               "content": MAX_NOTE_LENGTH}
 
 
 def money(amount: Decimal | None, currency: str, *, estimate: bool = False) -> str:
@@ -125,4 +136,5 @@ def register_formatting(app: Flask) -> None:
         changes_in_words=changes_in_words,
     )
     app.jinja_env.globals.update(version_of=version_of, stages=list(Stage), stage_labels=STAGE_LABELS,
-                                 field_labels=FIELD_LABELS, today=lambda: datetime.now(UTC).date())
+                                 field_labels=FIELD_LABELS, today=lambda: datetime.now(UTC).date(),
+                                 max_lengths=MAX_LENGTHS, default_currency_symbol=CURRENCY_SYMBOLS[DEFAULT_CURRENCY])

@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from crm.core.listing import LIST_LIMIT_CAP
+
 from .conftest import (
     DEALS_API,
     api_activities,
@@ -395,6 +397,20 @@ def test_the_new_deal_form_offers_the_organizations_companies_contacts_and_membe
     members = [o.text for o in form.by_id("assigned_member_id").find_all("option")]
     assert members[0] == "Unassigned"
     assert sorted(members[1:]) == ["Ann Example", "Bob Colleague"]
+
+
+def test_the_deal_form_offers_as_many_companies_as_a_list_answers_and_the_one_the_deal_points_to(
+    web, make_company, make_deal
+):
+    names = [f"Company {number:03}" for number in range(LIST_LIMIT_CAP + 1)]
+    last = [make_company(name) for name in names][-1]
+    deal = make_deal(company_id=last["id"])
+
+    offered_new = page_of(web.get("/deals/new")).by_id("company_id").find_all("option")
+    offered_edit = page_of(web.get(f"/deals/{deal['id']}/edit")).by_id("company_id").find_all("option")
+
+    assert [option.text for option in offered_new] == ["—", *names[:LIST_LIMIT_CAP]]
+    assert [option.text for option in offered_edit] == ["—", *names]
 
 
 @pytest.mark.parametrize("field, value, message", BAD_FIELDS, ids=BAD_IDS)
