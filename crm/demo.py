@@ -10,13 +10,15 @@ from decimal import Decimal
 from sqlalchemy import bindparam, func, insert, select, text
 
 from crm.accounts import users
+from crm.core.currencies import WHOLE_CURRENCIES
 from crm.core.database import db
 from crm.core.ids import new_id
 from crm.core.text import fold
 from crm.core.types import now_utc
 from crm.deals import search
+from crm.deals.rules import DEFAULT_CURRENCY, PROBABILITY_OF_CLOSED
 from crm.deals.totals import recount
-from crm.models import Activity, ActivityType, Company, Contact, Deal, Stage, User
+from crm.models import OPEN_STAGES, Activity, ActivityType, Company, Contact, Deal, Stage, User, stage_table
 
 DEMO_ORGANIZATION = "Demo Trading Co."
 DEMO_EMAIL = "demo@example.com"
@@ -40,11 +42,18 @@ CONTACT_NAMES = [
     "John Smith", "Maria Garcia", "Wei Chen", "Aisha Khan", "Tom Becker", "Sofia Rossi",
 ]
 DEAL_KINDS = ["年間契約", "導入支援", "追加ライセンス", "保守更新", "Annual plan", "Pilot", "Expansion", "Renewal"]
-PROBABILITY = {
-    Stage.LEAD: 10, Stage.QUALIFICATION: 25, Stage.PROPOSAL: 50,
-    Stage.NEGOTIATION: 75, Stage.CLOSED_WON: 100, Stage.CLOSED_LOST: 0,
-}
-OPEN_PATH = [Stage.LEAD, Stage.QUALIFICATION, Stage.PROPOSAL, Stage.NEGOTIATION]
+# How many deals of a hundred are in each stage.
+STAGE_WEIGHTS = stage_table({
+    Stage.LEAD: 30, Stage.QUALIFICATION: 20, Stage.PROPOSAL: 15, Stage.NEGOTIATION: 10,
+    Stage.CLOSED_WON: 15, Stage.CLOSED_LOST: 10,
+})
+# An open deal's probability rises along the pipeline; a closed deal's is the rule's.
+PROBABILITY = stage_table(
+    {Stage.LEAD: 10, Stage.QUALIFICATION: 25, Stage.PROPOSAL: 50, Stage.NEGOTIATION: 75} | PROBABILITY_OF_CLOSED
+)
+CURRENCY_WEIGHTS = {DEFAULT_CURRENCY: 80, "USD": 15, "EUR": 5}
+# Every deal went through the open stages in order, as far as its own or until it closed.
+OPEN_PATH = list(OPEN_STAGES)
 LOST_REASONS = ["Budget frozen", "Chose a competitor", "予算不足", "No decision", None]
 NOTES = ["初回ヒアリング実施。予算感は1000万円前後。", "Sent the proposal deck.", "Call scheduled for next week.", "見積書を送付済み。"]
 
@@ -193,10 +202,10 @@ def _deal_row(organization_id, members, companies, contacts, rng: random.Random)
     now = now_utc()
     created_at = now - timedelta(seconds=rng.randint(3600, 3 * 365 * 86400))
     updated_at = min(now, created_at + timedelta(seconds=rng.randint(0, 90 * 86400)))
-    stage = rng.choices(list(Stage), weights=[30, 20, 15, 10, 15, 10])[0]
+    stage = rng.choices(list(STAGE_WEIGHTS), weights=list(STAGE_WEIGHTS.values()))[0]
     company = rng.choice(companies)
-    currency = rng.choices(["JPY", "USD", "EUR"], weights=[80, 15, 5])[0]
-    if currency == "JPY":
+    currency = rng.choices(list(CURRENCY_WEIGHTS), weights=list(CURRENCY_WEIGHTS.values()))[0]
+    if currency in WHOLE_CURRENCIES:
         amount = Decimal(rng.randint(10, 5000) * 10000)
     else:
         amount = Decimal(rng.randint(1000, 500000)) + Decimal(rng.randint(0, 99)) / 100

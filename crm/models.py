@@ -1,9 +1,11 @@
 """Database models: columns, relationships, indexes and constraints."""
 
 import secrets
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import TypeVar
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -38,7 +40,23 @@ class Stage(StrEnum):
     CLOSED_LOST = "closed_lost"
 
 
-OPEN_STAGES = frozenset({Stage.LEAD, Stage.QUALIFICATION, Stage.PROPOSAL, Stage.NEGOTIATION})
+# The one statement of which stages end a deal; every other stage is open, in the pipeline's order.
+CLOSED_STAGES = frozenset({Stage.CLOSED_WON, Stage.CLOSED_LOST})
+OPEN_STAGES = tuple(stage for stage in Stage if stage not in CLOSED_STAGES)
+
+T = TypeVar("T")
+
+
+def stage_table(table: Mapping[Stage, T], stages: Iterable[Stage] = Stage) -> dict[Stage, T]:
+    """A table with a value for each of these stages (by default all), in the pipeline's order.
+    Refused at import unless it names exactly those stages, so that a new stage fails where its
+    value is missing rather than on a page."""
+    wanted = frozenset(stages)
+    if table.keys() != wanted:
+        missing = sorted(wanted - table.keys())
+        extra = sorted(table.keys() - wanted)
+        raise ValueError(f"a stage table must name exactly {sorted(wanted)}: missing {missing}, extra {extra}")
+    return {stage: table[stage] for stage in Stage if stage in wanted}
 
 
 class ActivityType(StrEnum):
@@ -49,6 +67,11 @@ class ActivityType(StrEnum):
     CALL = "call"
     EMAIL = "email"
     MEETING = "meeting"
+
+
+# The kinds of activity a person logs on a deal, in the order a form offers them; the app records
+# the others as deals change.
+LOGGED_ACTIVITY_TYPES = (ActivityType.NOTE, ActivityType.CALL, ActivityType.EMAIL, ActivityType.MEETING)
 
 
 def _enum_column(enum: type[StrEnum], name: str) -> Enum:

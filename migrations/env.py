@@ -1,4 +1,5 @@
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from alembic import context
@@ -100,17 +101,43 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection:
+    with connectable.connect() as connection, foreign_keys_checked_per_migration(connection):
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
             render_item=render_item,
             include_object=include_object,
+            on_version_apply=refuse_broken_references,
             **conf_args
         )
 
         with context.begin_transaction():
             context.run_migrations()
+
+
+@contextmanager
+def foreign_keys_checked_per_migration(connection):
+    """SQLite's foreign keys off while migrations run, checked before each one commits instead: a
+    batch rebuild drops a table that others refer to (deals, which activities name) before its copy
+    takes the name, and SQLite would refuse the drop. The pragma only takes effect outside a
+    transaction, so it is set before the migrations begin one and set back after their last."""
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        if sqlite:
+            connection.rollback()  # each migration has committed; only reads of the versions remain
+            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
+
+
+def refuse_broken_references(ctx, **_):
+    """What the foreign keys would have refused, found before the migration commits."""
+    if ctx.connection.dialect.name == "sqlite":
+        broken = ctx.connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+        if broken:
+            raise RuntimeError(f"the migration leaves rows whose references are broken: {broken}")
 
 
 if context.is_offline_mode():

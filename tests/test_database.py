@@ -1,29 +1,164 @@
-"""The schema comes from migrations, matches the models, and SQLite is set up for several workers."""
+"""The schema comes from migrations, matches the models, and SQLite is set up for several workers; a
+migration that rebuilds the deals table on SQLite keeps its search triggers and references."""
 
+import ast
 import shutil
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from flask_migrate import upgrade
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from crm import create_app
+from crm.accounts import users
 from crm.core.database import db
+from crm.core.listing import Window
+from crm.deals import operations, queries
 from crm.models import is_dialect_specific
-from tests.conftest import app_config
+from tests.conftest import PASSWORD, app_config
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations" / "versions"
+SEARCH_TRIGGERS = {"deals_fts_after_insert", "deals_fts_after_update", "deals_fts_after_delete"}
+# Migrations that batch-alter deals themselves, written before the helper: none rebuilds the table
+# after 0003 made the search triggers (0003 rebuilds it first; 0004 and 0005 only add indexes).
+BATCH_ALTERS_DEALS_ITSELF = {"0001", "0002", "0003", "0004", "0005"}
 
 
 # SQLite's reflection cannot read indexes on an expression (the ascending amount indexes), and says
 # so; they are among the objects the comparison leaves alone anyway.
 @pytest.mark.filterwarnings("ignore:.*expression-based index")
 def test_migrations_match_the_models(app):
+    assert_migrations_match_the_models(app)
+
+
+def assert_migrations_match_the_models(app):
     with app.app_context(), db.engine.connect() as connection:
         context = MigrationContext.configure(
             connection,
             opts={"compare_type": True, "include_object": lambda obj, name, *_: not is_dialect_specific(name)},
         )
         assert compare_metadata(context, db.metadata) == []
+
+
+def deal_objects(app) -> dict[str, str]:
+    """The deals table's triggers and indexes on SQLite: name -> CREATE statement."""
+    with app.app_context(), db.engine.connect() as connection:
+        rows = connection.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE tbl_name = 'deals' AND type IN ('trigger', 'index') AND sql IS NOT NULL"
+        )
+        return dict(rows.all())
+
+
+def found_by_name(owner, term: str) -> list[str]:
+    query = queries.DealQuery(window=Window(limit=10, offset=0), search=term)
+    return [deal.name for deal in queries.list_deals(owner.organization_id, query).items]
+
+
+def assert_search_follows_new_and_renamed_deals(app, org: str = "Acme"):
+    """Through SQLite's full-text index (terms of three characters or more), kept by the triggers."""
+    with app.app_context():
+        owner = users.create_user(org, f"owner@{len(org)}.example.com", "Owner", PASSWORD)
+        deal = operations.create_deal(owner, {"name": "Harbour crane"})
+        assert found_by_name(owner, "harbour") == ["Harbour crane"]
+        operations.update_deal(owner, deal.id, {"name": "Quayside gantry"})
+        assert found_by_name(owner, "quayside") == ["Quayside gantry"]
+        assert found_by_name(owner, "harbour") == []
+
+
+def test_init_db_on_an_empty_sqlite_database_makes_the_search_triggers_that_find_a_renamed_deal(tmp_path):
+    app = create_app(app_config(f"sqlite:///{tmp_path / 'crm.sqlite3'}"))
+    result = app.test_cli_runner().invoke(args=["crm", "init-db"])
+
+    assert result.exit_code == 0, result.output
+    assert SEARCH_TRIGGERS <= deal_objects(app).keys()
+    assert_search_follows_new_and_renamed_deals(app)
+    with app.app_context():
+        db.engine.dispose()
+
+
+REBUILD_OF_DEALS = """
+from migrations.deals_table import batch_alter_deals
+
+
+def upgrade():
+    with batch_alter_deals(recreate="always"):
+        pass  # what a change of a constraint (a new stage) does on SQLite: copy the table
+"""
+ORPHAN_ACTIVITY = """
+from alembic import op
+
+
+def upgrade():
+    op.execute(
+        "INSERT INTO activities (id, organization_id, deal_id, type, content, created_at) "
+        "SELECT 'activity_orphan', id, 'deal_gone', 'note', 'Lost', CURRENT_TIMESTAMP FROM organizations"
+    )
+"""
+
+
+def app_with_a_new_migration(sqlite_template, tmp_path, body: str):
+    """An app on a copy of the migrated database, and a copy of the migrations with one more."""
+    migrations = shutil.copytree(MIGRATIONS.parent, tmp_path / "migrations")
+    head = max(path.name[:4] for path in MIGRATIONS.glob("*.py"))
+    revision = f'revision = "next"\ndown_revision = "{head}"\n'
+    (migrations / "versions" / "9999_next.py").write_text(revision + body)
+    shutil.copy(sqlite_template, tmp_path / "crm.sqlite3")
+    return create_app(app_config(f"sqlite:///{tmp_path / 'crm.sqlite3'}")), migrations
+
+
+@pytest.mark.filterwarnings("ignore:.*expression-based index")
+def test_a_migration_that_rebuilds_the_deals_table_through_the_helper_keeps_its_triggers_and_indexes(
+    sqlite_template, tmp_path
+):
+    app, migrations = app_with_a_new_migration(sqlite_template, tmp_path, REBUILD_OF_DEALS)
+    assert_search_follows_new_and_renamed_deals(app)  # deals with activities that refer to them
+    before = deal_objects(app)
+
+    with app.app_context():
+        upgrade(directory=str(migrations))
+
+    assert deal_objects(app) == before
+    assert_search_follows_new_and_renamed_deals(app, org="Acme after the rebuild")
+    assert_migrations_match_the_models(app)
+    with app.app_context():
+        assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1  # on again for the app
+        db.engine.dispose()
+
+
+def test_a_migration_that_breaks_a_reference_is_refused_though_sqlites_foreign_keys_are_off_for_migrations(
+    sqlite_template, tmp_path, capfd
+):
+    app, migrations = app_with_a_new_migration(sqlite_template, tmp_path, ORPHAN_ACTIVITY)
+    assert_search_follows_new_and_renamed_deals(app)  # an organization for the orphan to name
+
+    with app.app_context(), pytest.raises(SystemExit):  # Flask-Migrate logs the error and exits
+        upgrade(directory=str(migrations))
+
+    with app.app_context():
+        assert db.session.execute(text("SELECT count(*) FROM activities WHERE id = 'activity_orphan'")).scalar() == 0
+        assert db.session.execute(text("SELECT version_num FROM alembic_version")).scalar() != "next"
+        db.engine.dispose()
+    assert "the migration leaves rows whose references are broken" in capfd.readouterr().err
+
+
+def batch_alters_of_deals(path: Path) -> list[int]:
+    """Lines where a migration calls batch_alter_table("deals", ...) itself."""
+    return [
+        node.lineno
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "batch_alter_table"
+        and node.args and isinstance(node.args[0], ast.Constant) and node.args[0].value == "deals"
+    ]
+
+
+def test_a_migration_batch_alters_deals_only_through_the_helper_that_keeps_its_triggers():
+    migrations = sorted(MIGRATIONS.glob("*.py"))
+    itself = {path.name[:4] for path in migrations if batch_alters_of_deals(path)}
+
+    assert itself == BATCH_ALTERS_DEALS_ITSELF  # a new migration uses migrations.deals_table.batch_alter_deals
 
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys_and_a_busy_timeout(sqlite_template, tmp_path):

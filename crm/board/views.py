@@ -12,6 +12,7 @@ from crm.deals import forms as deal_form
 from crm.deals import history as deal_history
 from crm.deals import operations
 from crm.deals.queries import DealFilter
+from crm.deals.rules import STAGES
 from crm.directory import queries as directory
 from crm.models import Stage
 from crm.web.error_pages import fields_sentence
@@ -20,7 +21,6 @@ from crm.web.htmx import form_version, is_htmx, page_or_fragment, redirect_to
 
 bp = Blueprint("board", __name__)
 QUICK_ADD_FIELDS = ("name", "amount", "assigned_member_id")
-STAGE_VALUES = {stage.value for stage in Stage}
 
 
 @bp.before_request
@@ -77,7 +77,7 @@ def move(deal_id: str):
         flash(f"Moved “{deal.name}” to {stage_label(deal.stage)}.", "success")
         return redirect_to("board.index")
     affected = [deal.stage]
-    if form.get("from_stage") in STAGE_VALUES and form["from_stage"] != deal.stage:
+    if form.get("from_stage") in STAGES and form["from_stage"] != deal.stage:
         affected.insert(0, Stage(form["from_stage"]))
     board_filter = _filter_of_current_page()
     response = make_response(

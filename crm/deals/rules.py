@@ -10,8 +10,19 @@ from crm.core import validation as v
 from crm.core.errors import ValidationFailed
 from crm.core.ids import is_id_of
 from crm.directory.queries import is_owned
-from crm.models import ActivityType, Company, Contact, Deal, Stage, User
+from crm.models import (
+    CLOSED_STAGES,
+    LOGGED_ACTIVITY_TYPES,
+    OPEN_STAGES,
+    Company,
+    Contact,
+    Deal,
+    Stage,
+    User,
+    stage_table,
+)
 
+# The stages' values in the pipeline's order: what a client sends and every list of stages reads.
 STAGES = [stage.value for stage in Stage]
 MAX_NAME_LENGTH = 255
 MAX_LOST_REASON_LENGTH = 2000
@@ -33,7 +44,7 @@ DEAL_FIELD_PARSERS: dict[str, v.Parser] = {
     "note": v.optional(v.text(MAX_NOTE_LENGTH, multiline=True)),
 }
 ACTIVITY_FIELD_PARSERS: dict[str, v.Parser] = {
-    "type": v.choice([ActivityType.NOTE.value, ActivityType.CALL.value, ActivityType.EMAIL.value, ActivityType.MEETING.value]),
+    "type": v.choice([kind.value for kind in LOGGED_ACTIVITY_TYPES]),
     "content": v.text(MAX_NOTE_LENGTH, multiline=True),
     "contact_id": v.optional(v.record_id(lambda value: is_id_of("contact", value), "contact")),
 }
@@ -54,11 +65,11 @@ Versions = Collection[str] | None
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # A closed deal's probability is a fact, not a guess.
-PROBABILITY_OF_CLOSED = {Stage.CLOSED_WON: 100, Stage.CLOSED_LOST: 0}
+PROBABILITY_OF_CLOSED = stage_table({Stage.CLOSED_WON: 100, Stage.CLOSED_LOST: 0}, CLOSED_STAGES)
 # The stages in which a person decides each of these fields; in every other stage the stage decides
 # it (a closed deal's probability above; only a won deal has a won date, only a lost one a reason).
 STAGE_BOUND_FIELDS: dict[str, frozenset[Stage]] = {
-    "probability": frozenset(Stage) - PROBABILITY_OF_CLOSED.keys(),
+    "probability": frozenset(OPEN_STAGES),
     "won_date": frozenset({Stage.CLOSED_WON}),
     "lost_reason": frozenset({Stage.CLOSED_LOST}),
 }

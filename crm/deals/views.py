@@ -9,13 +9,12 @@ from crm.deals import forms as deal_form
 from crm.deals import history as deal_history
 from crm.deals import operations, queries, rules
 from crm.directory import queries as directory
-from crm.models import ActivityType
+from crm.models import LOGGED_ACTIVITY_TYPES
 from crm.web.htmx import form_version, is_htmx, page_or_fragment, redirect_to, wants_fragment
 
 bp = Blueprint("deal_pages", __name__, url_prefix="/deals")
 # Every form that creates a deal (this form, the board's quick add) carries a key made as it renders.
 bp.add_app_template_global(deal_form.new_form_key)
-ACTIVITY_KINDS = [ActivityType.NOTE, ActivityType.CALL, ActivityType.EMAIL, ActivityType.MEETING]
 
 
 @bp.before_request
@@ -88,16 +87,16 @@ def _deal_page(deal_id: str, values: dict | None = None, errors: dict | None = N
     deal = queries.get_deal(current_user.organization_id, deal_id, with_relations=True)
     window = deal_history.ActivityWindow.from_params(Params(request.args.to_dict(flat=False)))
     history = deal_history.list_activities(current_user.organization_id, deal_id, window)
-    return render_template("deals/show.html", deal=deal, history=history, kinds=ACTIVITY_KINDS, values=values or {},
-                           errors=errors or {})
+    return render_template("deals/show.html", deal=deal, history=history, kinds=LOGGED_ACTIVITY_TYPES,
+                           values=values or {}, errors=errors or {})
 
 
 def _history(deal_id: str, values: dict, errors: dict) -> str:
     """The history panel: the activity form (kept as typed when refused, focused for the next entry
     or on the first refused field) and the first page of the feed."""
     history = deal_history.list_activities(current_user.organization_id, deal_id, deal_history.ActivityWindow())
-    return render_template("deals/_history.html", deal_id=deal_id, history=history, kinds=ACTIVITY_KINDS,
-                           values=values, errors=errors, focus_form=True)
+    return render_template("deals/_history.html", deal_id=deal_id, history=history,
+                           kinds=LOGGED_ACTIVITY_TYPES, values=values, errors=errors, focus_form=True)
 
 
 @bp.get("/<deal_id>/edit")

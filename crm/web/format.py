@@ -15,9 +15,10 @@ from crm.deals.rules import (
     MAX_NAME_LENGTH,
     MAX_NOTE_LENGTH,
     REFERENCES,
+    STAGES,
     version_of,
 )
-from crm.models import Activity, Stage
+from crm.models import Activity, Stage, stage_table
 
 # What a page calls each field of a deal: the form's labels and the history's.
 FIELD_LABELS = {
@@ -36,20 +37,17 @@ FIELD_LABELS = {
 }
 NO_VALUE = "—"
 
-STAGE_LABELS = {
+STAGE_LABELS = stage_table({
     Stage.LEAD: "Lead",
     Stage.QUALIFICATION: "Qualification",
     Stage.PROPOSAL: "Proposal",
     Stage.NEGOTIATION: "Negotiation",
     Stage.CLOSED_WON: "Won",
     Stage.CLOSED_LOST: "Lost",
-}
+})
 # The longest text each field takes (the deal rules refuse more): what the forms' inputs allow.
 MAX_LENGTHS = {"name": MAX_NAME_LENGTH, "lost_reason": MAX_LOST_REASON_LENGTH, "note": MAX_NOTE_LENGTH,
                "content": MAX_NOTE_LENGTH}
-
-
-_STAGE_VALUES = {stage.value for stage in Stage}
 
 
 def money(amount: Decimal | None, currency: str, *, estimate: bool = False) -> str:
@@ -92,7 +90,7 @@ def activity_text(activity) -> str:
     """A stage change reads as words on a page; the API keeps the exact `from → to` form."""
     if activity.type.value == "stage_change" and " → " in activity.content:
         before, after = activity.content.split(" → ", 1)
-        if before in _STAGE_VALUES and after in _STAGE_VALUES:
+        if before in STAGES and after in STAGES:
             return f"Moved from {stage_label(before)} to {stage_label(after)}"
     return activity.content
 

@@ -5,8 +5,8 @@ Revises: 0002
 Create Date: 2026-11-29 02:30:00
 
 SQLite: an FTS5 trigram index over deals.name_norm, keyed by deals.search_key and kept in sync by
-triggers. A later migration that recreates the deals table in batch mode drops those triggers:
-it must create them again (call create_sqlite_search_index()).
+triggers. SQLite's batch rebuild of the deals table drops those triggers: a later migration
+batch-alters deals through migrations/deals_table.py, which makes them again.
 PostgreSQL: pg_trgm and a GIN index, which LIKE uses directly.
 """
 import sqlalchemy as sa
