@@ -12,7 +12,7 @@ from crm.deals import forms as deal_form
 from crm.deals import history as deal_history
 from crm.deals import operations
 from crm.deals.queries import DealFilter
-from crm.deals.rules import STAGES
+from crm.deals.rules import NEW_DEAL_STAGE, STAGES
 from crm.directory import queries as directory
 from crm.models import Stage
 from crm.web.error_pages import fields_sentence
@@ -85,7 +85,7 @@ def move(deal_id: str):
             "board/_moved.html",
             columns=board.columns(current_user.organization_id, board_filter, affected, _cards_shown()),
             board_filter=board_filter,
-            members=_members() if Stage.LEAD in affected else [],  # the lead column's quick add offers them
+            members=_members() if NEW_DEAL_STAGE in affected else [],  # for the quick add in that column
         )
     )
     response.headers["HX-Trigger"] = '{"activity-changed": null, "deal-moved": {"id": "%s"}}' % deal.id
@@ -94,9 +94,9 @@ def move(deal_id: str):
 
 @bp.post("/board/quick-add")
 def quick_add():
-    """Create a lead (once per form, assigned to me unless the form names someone else or no one)
-    from the lead column's small form; answer the lead column with the form ready again and where
-    the deal went."""
+    """Create a deal (once per form, assigned to me unless the form names someone else or no one)
+    from the small form atop the first stage's column; answer that column with the form ready
+    again and where the deal went."""
     values = {name: request.form[name] for name in QUICK_ADD_FIELDS if name in request.form}
     values[deal_form.FORM_KEY_FIELD] = request.form.get(deal_form.FORM_KEY_FIELD, "")
     try:
@@ -106,7 +106,7 @@ def quick_add():
     if not is_htmx():
         flash(f"Added “{deal.name}” to {stage_label(deal.stage)}.", "success")
         return redirect_to("board.index")
-    response = make_response(_lead_column(quick_added=deal))
+    response = make_response(_new_deal_column(quick_added=deal))
     response.headers["HX-Trigger"] = "activity-changed"
     return response
 
@@ -121,23 +121,23 @@ def _quick_add_again(values: dict, error: ValidationFailed | KeyReused):
                   "quick_add_sent_before": sent_before}
     status = 409 if sent_before else 422
     if is_htmx():
-        return _lead_column(**form_state), status
+        return _new_deal_column(**form_state), status
     return render_template("board/index.html", **_board_context(DealFilter()), **form_state), status
 
 
-def _lead_column(quick_added=None, **form_state) -> str:
-    """The lead column under the page's filter; quick_added: the deal just added, which the quick
+def _new_deal_column(quick_added=None, **form_state) -> str:
+    """The column of new deals under the page's filter; quick_added: the deal just added, which the quick
     add form names, saying so when the filter hides it."""
     board_filter = _filter_of_current_page()
     shown = _cards_shown()
-    if quick_added is not None and shown.get(Stage.LEAD):
-        shown[Stage.LEAD] += 1  # the new card goes on top: no card the page showed drops behind "show more"
-    lead = board.columns(current_user.organization_id, board_filter, [Stage.LEAD], shown)[0]
+    if quick_added is not None and shown.get(NEW_DEAL_STAGE):
+        shown[NEW_DEAL_STAGE] += 1  # the new card goes on top: no card the page showed drops behind "show more"
+    column = board.columns(current_user.organization_id, board_filter, [NEW_DEAL_STAGE], shown)[0]
     if quick_added is not None:
         form_state["quick_added"] = quick_added
-        form_state["quick_added_hidden"] = all(card.id != quick_added.id for card in lead.cards)
+        form_state["quick_added_hidden"] = all(card.id != quick_added.id for card in column.cards)
     return render_template(
-        "board/_column.html", column=lead, board_filter=board_filter, members=_members(), **form_state
+        "board/_column.html", column=column, board_filter=board_filter, members=_members(), **form_state
     )
 
 

@@ -16,7 +16,7 @@ from crm.core.currencies import CURRENCY_SYMBOLS, ISO_4217
 from crm.core.validation import FieldError
 from crm.deals import operations
 from crm.deals.idempotency import is_valid_key
-from crm.deals.rules import DEAL_FIELD_PARSERS, DEFAULT_CURRENCY, STAGE_BOUND_FIELDS, STAGES, version_of
+from crm.deals.rules import DEAL_FIELD_PARSERS, DEFAULT_CURRENCY, NEW_DEAL_STAGE, STAGE_BOUND_FIELDS, STAGES, version_of
 from crm.models import Deal, Stage
 
 
@@ -157,7 +157,7 @@ def form_values(deal: Deal) -> dict[str, str]:
 def create_deal(actor: Member, form: Mapping[str, str]) -> Deal:
     """Create the deal a new-deal form describes, assigned to the one who sends it unless the form
     says otherwise; once per form key, so that a double click or a resubmitted page makes one deal."""
-    read = read_form(form, stage=Stage.LEAD.value, currency=DEFAULT_CURRENCY)
+    read = read_form(form, stage=NEW_DEAL_STAGE.value, currency=DEFAULT_CURRENCY)
     read.fields.setdefault("assigned_member_id", actor.id)
     key = form_key_of(form)
     if key is None:
@@ -167,7 +167,7 @@ def create_deal(actor: Member, form: Mapping[str, str]) -> Deal:
 
 def shown_stage(values: Mapping[str, str]) -> Stage:
     """The stage a form shows: its value, or the select's first option when that is not a stage."""
-    return Stage(values["stage"]) if values.get("stage") in STAGES else Stage.LEAD
+    return Stage(values["stage"]) if values.get("stage") in STAGES else NEW_DEAL_STAGE
 
 
 def off_stage(values: Mapping[str, str], errors: Mapping[str, str]) -> set[str]:

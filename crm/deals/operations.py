@@ -21,6 +21,7 @@ from crm.deals.rules import (
     ACTIVITY_FIELD_PARSERS,
     DEAL_FIELD_PARSERS,
     DEFAULT_CURRENCY,
+    NEW_DEAL_STAGE,
     READ_ONLY_FIELDS,
     STAGE_CHANGE_PARSERS,
     Refused,
@@ -80,7 +81,7 @@ def _create(actor: Member, fields: dict[str, Any], errors: dict[str, str], deal_
     now = now_utc()
     wrong_references = reference_errors(actor.organization_id, fields)
     deal = Deal(
-        id=deal_id or new_id("deal"), organization_id=actor.organization_id, stage=Stage.LEAD, currency=DEFAULT_CURRENCY,
+        id=deal_id or new_id("deal"), organization_id=actor.organization_id, stage=NEW_DEAL_STAGE, currency=DEFAULT_CURRENCY,
         created_at=now, updated_at=now,
     )
     _assign(deal, fields)

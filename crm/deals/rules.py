@@ -73,6 +73,8 @@ STAGE_BOUND_FIELDS: dict[str, frozenset[Stage]] = {
     "won_date": frozenset({Stage.CLOSED_WON}),
     "lost_reason": frozenset({Stage.CLOSED_LOST}),
 }
+# Where a new deal starts, unless it says otherwise (and where the board offers quick add).
+NEW_DEAL_STAGE = Stage.LEAD
 DEFAULT_CURRENCY = "JPY"
 # Problems a caller found in its own reading of the input (a form's amount it could not read),
 # reported together with the domain's own so that nothing applies: field name -> message.

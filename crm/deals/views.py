@@ -35,7 +35,7 @@ def index():
 @bp.get("/new")
 def new():
     """Show an empty deal form, assigned to the signed-in user."""
-    values = {"stage": "lead", "currency": rules.DEFAULT_CURRENCY, "assigned_member_id": current_user.id}
+    values = {"stage": rules.NEW_DEAL_STAGE.value, "currency": rules.DEFAULT_CURRENCY, "assigned_member_id": current_user.id}
     return render_template("deals/form.html", **_form(None, values))
 
 

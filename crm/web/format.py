@@ -14,6 +14,7 @@ from crm.deals.rules import (
     MAX_LOST_REASON_LENGTH,
     MAX_NAME_LENGTH,
     MAX_NOTE_LENGTH,
+    NEW_DEAL_STAGE,
     REFERENCES,
     STAGES,
     version_of,
@@ -137,4 +138,5 @@ def register_formatting(app: Flask) -> None:
     )
     app.jinja_env.globals.update(version_of=version_of, stages=list(Stage), stage_labels=STAGE_LABELS,
                                  field_labels=FIELD_LABELS, today=lambda: datetime.now(UTC).date(),
-                                 max_lengths=MAX_LENGTHS, default_currency_symbol=CURRENCY_SYMBOLS[DEFAULT_CURRENCY])
+                                 max_lengths=MAX_LENGTHS, default_currency_symbol=CURRENCY_SYMBOLS[DEFAULT_CURRENCY],
+                                 new_deal_stage=NEW_DEAL_STAGE)

@@ -120,7 +120,8 @@
       parameters["shown_" + from] = cardsShown(from, card);
       parameters["shown_" + to] = cardsShown(to, card) + 1;
     } else if (form.classList.contains("quick-add")) {
-      parameters.shown_lead = cardsShown("lead", null);
+      var stage = form.closest(".column").querySelector("ol.cards").dataset.stage;
+      parameters["shown_" + stage] = cardsShown(stage, null);
     }
   });
 
