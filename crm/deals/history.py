@@ -18,6 +18,9 @@ from crm.deals.queries import get_deal
 from crm.deals.rules import RECORDED_FIELDS, REFERENCES
 from crm.models import Activity, ActivityType, Deal, Stage
 
+# A page of a deal's history: its size unless asked, and the largest a larger ask is lowered to.
+ACTIVITY_LIMIT_DEFAULT, ACTIVITY_LIMIT_CAP = 20, 100
+
 
 @dataclass(frozen=True)
 class Activities:
@@ -56,7 +59,7 @@ def recent_activities(organization_id: str, limit: int = 10) -> "Activities":
 def list_activities(organization_id: str, deal_id: str, params: Params) -> ActivityPage:
     """One page of a deal's activity history, newest first (authors loaded), and how many there are."""
     page = params.whole_number("page", default=1, minimum=1)
-    limit = params.whole_number("limit", default=20, minimum=1, cap=100)
+    limit = params.whole_number("limit", default=ACTIVITY_LIMIT_DEFAULT, minimum=1, cap=ACTIVITY_LIMIT_CAP)
     deal = get_deal(organization_id, deal_id)
     total = db.session.scalar(select(func.count()).where(Activity.deal_id == deal.id))
     listed = deal.activities.select().options(joinedload(Activity.author)).limit(limit).offset((page - 1) * limit)
