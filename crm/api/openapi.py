@@ -18,7 +18,7 @@ from crm.core.errors import DatabaseUnavailable, InvalidCredentials, KeyReused, 
 from crm.core.ids import PREFIXES, id_pattern
 from crm.core.listing import MAX_POSITION, MAX_SEARCH_LENGTH, Window
 from crm.deals.history import ACTIVITY_LIMIT_CAP, ACTIVITY_LIMIT_DEFAULT
-from crm.deals.idempotency import MAX_KEY_LENGTH
+from crm.deals.idempotency import KEY_RULE, MAX_KEY_LENGTH
 from crm.deals.queries import SORT_COLUMNS
 from crm.deals.rules import (
     DEAL_FIELD_PARSERS,
@@ -42,7 +42,6 @@ LIST_LIMIT_CAP = _WINDOW_DEFAULTS["max_limit"].default
 
 TIMESTAMP_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"
 IDEMPOTENCY_KEY_PATTERN = "^[ -~]+$"  # printable ASCII, as crm.deals.idempotency.is_valid_key
-IDEMPOTENCY_KEY_RULE = f"1 to {MAX_KEY_LENGTH} printable ASCII characters"
 
 ETAG = {"required": True, "schema": {"type": "string", "pattern": '^"[^"]*"$'},
         "description": "The deal's version (a strong entity tag): send it back as `If-Match` to change the deal only "
@@ -80,8 +79,6 @@ ERROR_CODES = {
     "ServiceUnavailable": (503, ["service_unavailable"], "The database cannot be reached for now (a restart, "
                            "say). Nothing was saved; try again after `Retry-After`."),
 }
-
-
 
 
 # --- Small schema builders -------------------------------------------------------------------------
@@ -161,8 +158,6 @@ def error_schema(codes: list[str]) -> Schema:
             )
         }
     )
-
-
 
 
 # --- Schemas ---------------------------------------------------------------------------------------
@@ -265,8 +260,6 @@ def activity_schema() -> Schema:
     )
 
 
-
-
 def activity_change_schema() -> Schema:
     """One field an activity's change altered: its values before and after, as a deal shows them."""
     deal_fields = deal_schema()["properties"]
@@ -280,8 +273,6 @@ def activity_change_schema() -> Schema:
         variants.append(closed_object(properties, required=[key for key in properties if key != "old_currency"]))
     return {"oneOf": variants, "description": "Values as a Deal shows them: ids, ISO dates and timestamps, exact "
             "amounts with their currency."}
-
-
 
 
 def company_schema() -> Schema:
@@ -407,8 +398,7 @@ def parameters() -> dict[str, Schema]:
             "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH,
                        "pattern": IDEMPOTENCY_KEY_PATTERN},
             "description": f"A key of your choosing (1–{MAX_KEY_LENGTH} printable ASCII characters) that makes a retry "
-            "safe: "
-            "the same key again answers the deal the first request created instead of creating another.",
+            "safe: the same key again answers the deal the first request created instead of creating another.",
             "example": "5f0c7e7e-create-acme-renewal",
         },
     }
@@ -444,8 +434,8 @@ def error_example(code: str, message: str, fields: dict[str, str] | None = None)
 
 ERROR_EXAMPLES = {
     "InvalidJson": error_example("invalid_json", "The body must be a JSON object."),
-    "InvalidBodyOrKey": error_example("invalid_header", f"Idempotency-Key must be {IDEMPOTENCY_KEY_RULE}.",
-                                      {"Idempotency-Key": f"must be {IDEMPOTENCY_KEY_RULE}."}),
+    "InvalidBodyOrKey": error_example("invalid_header", f"Idempotency-Key must be {KEY_RULE}.",
+                                      {"Idempotency-Key": f"must be {KEY_RULE}."}),
     "InvalidParameter": error_example("invalid_parameter", "Query parameter 'limit' must be a whole number of at "
                                       "least 1.", {"limit": "must be a whole number of at least 1."}),
     "InvalidCredentials": error_example("invalid_credentials", str(InvalidCredentials())),
