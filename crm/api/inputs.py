@@ -30,8 +30,8 @@ def idempotency_key() -> str | None:
         return None
     if not idempotency.is_valid_key(key):
         raise ApiError(
-            400, "invalid_header", "Idempotency-Key must be 1 to 255 printable ASCII characters.",
-            {"Idempotency-Key": "must be 1 to 255 printable ASCII characters."},
+            400, "invalid_header", f"Idempotency-Key must be {idempotency.KEY_RULE}.",
+            {"Idempotency-Key": f"must be {idempotency.KEY_RULE}."},
         )
     return key
 

@@ -1,49 +1,44 @@
 """The API's machine-readable contract: an OpenAPI 3.1 document of every /api/v1 route.
 
-It is built from the constants the code enforces (stages, sort keys, field lengths, the largest
-amount, id prefixes, the domain's field lists), so that the document and the API cannot drift
-apart silently; tests/api/test_openapi.py checks what cannot be derived, against the running app.
+The bodies are described by the parsers that read them (each parser carries its JSON Schema, see
+crm.core.validation), field by field from the domain's tables, and every limit is the constant the
+code enforces; what is written here is what is genuinely the routes' own: paths, answers, envelopes,
+examples and the prose that says what a field means. tests/api/test_openapi.py checks what cannot be
+derived, against the running app.
 """
 
 from copy import deepcopy
-from decimal import Decimal
 from functools import cache
 from importlib.metadata import version
 from typing import Any
 
+from crm.core import validation as v
 from crm.core.errors import DatabaseUnavailable, InvalidCredentials, KeyReused, NotFound, StaleVersion, TooManyAttempts
-from crm.core.ids import PREFIXES
-from crm.core.listing import MAX_POSITION, MAX_SEARCH_LENGTH
-from crm.core.validation import MAX_AMOUNT
+from crm.core.ids import PREFIXES, id_pattern
+from crm.core.listing import LIST_LIMIT_CAP, LIST_LIMIT_DEFAULT, MAX_POSITION, MAX_SEARCH_LENGTH
+from crm.deals.history import ACTIVITY_LIMIT_CAP, ACTIVITY_LIMIT_DEFAULT
+from crm.deals.idempotency import KEY_RULE, MAX_KEY_LENGTH
 from crm.deals.queries import SORT_COLUMNS
 from crm.deals.rules import (
+    DEAL_FIELD_PARSERS,
+    DEFAULT_CURRENCY,
     MAX_LOST_REASON_LENGTH,
     MAX_NAME_LENGTH,
-    MAX_NOTE_LENGTH,
+    NEW_DEAL_STAGE,
     RECORDED_FIELDS,
     STAGE_CHANGE_PARSERS,
     STAGES,
 )
+from crm.directory.queries import COMPANY_FIELD_PARSERS, CONTACT_FIELD_PARSERS
 from crm.models import ActivityType
 
 Schema = dict[str, Any]
 
-# Paging as crm.listing.Window and crm.deals.list_activities read it: an offset or page above
-# MAX_POSITION answers 400; a limit above its cap is lowered however large, not refused.
-LIST_LIMIT_DEFAULT, LIST_LIMIT_CAP = 50, 200
-ACTIVITY_LIMIT_DEFAULT, ACTIVITY_LIMIT_CAP = 20, 100
-MAX_COMPANY_TEXT, MAX_PHONE, MAX_EMAIL = 255, 50, 320
-MAX_WON_DATE_LENGTH = 40
-IDEMPOTENCY_KEY_MAX_LENGTH = 255
+# Every list but a deal's history pages as Window.from_params does: an offset or page above
+# MAX_POSITION answers 400; a limit above LIST_LIMIT_CAP is lowered however large, not refused.
 
 TIMESTAMP_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"
-DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
-# crm.validation.text: no control character (category Cc; tabs and line breaks only in multi-line
-# text) and not blank once trimmed of the characters Python's str.strip() removes.
-_CONTROL = r"\u0000-\u001f\u007f-\u009f"
-_CONTROL_BUT_LINE_BREAKS = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f"
-_SPACES = r" \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-IDEMPOTENCY_KEY_PATTERN = "^[ -~]+$"  # printable ASCII, as crm.idempotency.is_valid_key
+IDEMPOTENCY_KEY_PATTERN = "^[ -~]+$"  # printable ASCII, as crm.deals.idempotency.is_valid_key
 
 ETAG = {"required": True, "schema": {"type": "string", "pattern": '^"[^"]*"$'},
         "description": "The deal's version (a strong entity tag): send it back as `If-Match` to change the deal only "
@@ -51,14 +46,13 @@ ETAG = {"required": True, "schema": {"type": "string", "pattern": '^"[^"]*"$'},
 
 BEARER = "bearerAuth"
 COOKIE = "sessionCookie"
-DEFAULT_COOKIE_NAME = "better-auth.session_token"
 SIGNED_IN = [{BEARER: []}, {COOKIE: []}]
 
 ERROR_CODES = {
     "InvalidJson": (400, ["invalid_json"], "The body is not JSON, not a JSON object, has a key twice, or contains "
                     "NaN, Infinity or an unpaired surrogate escape."),
     "InvalidBodyOrKey": (400, ["invalid_json", "invalid_header"], "The body is not a JSON object (as for "
-                         "invalid_json), or the Idempotency-Key header is not 1–255 printable ASCII characters."),
+                         f"invalid_json), or the Idempotency-Key header is not 1–{MAX_KEY_LENGTH} printable ASCII characters."),
     "InvalidParameter": (400, ["invalid_parameter"], "A query parameter is malformed, out of range or given "
                          "twice; `fields` names it."),
     "InvalidCredentials": (401, ["invalid_credentials"], "Wrong email or password (which one is not said)."),
@@ -96,26 +90,25 @@ def nullable(schema: Schema) -> Schema:
     return {**schema, "type": [schema["type"], "null"]}
 
 
-def text(max_length: int, description: str, *, multiline: bool = False) -> Schema:
-    """A string as crm.validation.text accepts it."""
-    allowed = _CONTROL_BUT_LINE_BREAKS if multiline else _CONTROL
-    return {
-        "type": "string",
-        "minLength": 1,
-        "maxLength": max_length,
-        "pattern": f"^[^{allowed}]*[^{_SPACES}{_CONTROL}][^{allowed}]*$",
-        "description": description + f" Trimmed; not blank; at most {max_length:,} characters; no control "
-        "characters" + (" other than tabs and line breaks." if multiline else "."),
-    }
+def described(parser: v.Parser, prose: str = "") -> Schema:
+    """What the parser accepts, described by what the field means (prose) and then by the parser's rule."""
+    schema = parser.schema
+    description = " ".join(part for part in (prose, schema.get("description")) if part)
+    return schema | ({"description": description} if description else {})
 
 
-def record_id(kind: str, description: str) -> Schema:
-    prefix = PREFIXES[kind]
-    return {
-        "type": "string",
-        "pattern": f"^{prefix}[0-9a-f]{{32}}$",
-        "description": f"{description} (`{prefix}` and 32 lowercase hex digits).",
-    }
+def fields_of(parsers: dict[str, v.Parser], prose: dict[str, str]) -> dict[str, Schema]:
+    """A body's fields, keyed and ordered as the domain's table of parsers."""
+    return {name: described(parser, prose.get(name, "")) for name, parser in parsers.items()}
+
+
+def an_id(kind: str, prose: str) -> Schema:
+    return described(v.record_id(kind), prose)
+
+
+def longest(parser: v.Parser) -> int:
+    """The most characters the parser accepts, which is the most any stored value has."""
+    return parser.schema["maxLength"]
 
 
 def timestamp(description: str) -> Schema:
@@ -166,34 +159,39 @@ def error_schema(codes: list[str]) -> Schema:
 
 # --- Schemas ---------------------------------------------------------------------------------------
 
-STAGE = {"type": "string", "enum": STAGES, "description": "The deal's stage in the pipeline."}
-AMOUNT = {
-    "type": "number",
-    "minimum": 0,
-    "maximum": MAX_AMOUNT,
-    "description": f"Exact, not negative, at most two decimal places, at most {MAX_AMOUNT:,}. Whole amounts are "
-    "JSON integers (`1200000`), others exact (`1234567.89`).",
-}
-PROBABILITY = {"type": "integer", "minimum": 0, "maximum": 100,
-               "description": "Win probability in percent: 100 on a closed_won deal, 0 on a closed_lost one."}
-EXPECTED_CLOSE_DATE = {"type": "string", "format": "date", "pattern": DATE_PATTERN,
-                       "description": "A real calendar date, `YYYY-MM-DD`."}
 LOST_REASON = "Why the deal was lost: only on a closed_lost deal."
+# What each field of a deal means, beyond what its parser (crm.deals.rules) says of its values.
+DEAL_FIELD_PROSE = {
+    "name": "The deal's name.",
+    "stage": "The deal's stage in the pipeline.",
+    "company_id": "A company of your organization",
+    "contact_id": "A contact of your organization",
+    "assigned_member_id": "A member (user) of your organization",
+    "probability": "Win probability in percent: 100 on a closed_won deal, 0 on a closed_lost one.",
+    "lost_reason": LOST_REASON,
+    "note": "Recorded as a `note` activity, not stored on the deal.",
+}
+WON_DATE_INPUT = ("An ISO 8601 date or date-time (UTC when it has no offset): only on a closed_won deal. Defaults "
+                  "to the moment the deal is won.")
+# An answer's amount is what money accepts, less the multiple of 0.01: clients read JSON numbers as
+# binary floats, in which most cents are no exact multiple of it.
+AMOUNT = {key: value for key, value in v.money.schema.items() if key != "multipleOf"}
 
 
 def deal_schema() -> Schema:
     """A deal as every answer shows it: every field present, in the contract's order."""
+    parsers = DEAL_FIELD_PARSERS
     return closed_object(
         {
-            "id": record_id("deal", "The deal's id"),
+            "id": an_id("deal", "The deal's id"),
             "name": {"type": "string", "minLength": 1, "maxLength": MAX_NAME_LENGTH, "description": "The deal's name."},
             "amount": nullable(AMOUNT),
-            "stage": STAGE,
-            "company_id": nullable(record_id("company", "A company of the organization")),
-            "contact_id": nullable(record_id("contact", "A contact of the organization")),
-            "assigned_member_id": nullable(record_id("user", "A member (user) of the organization")),
-            "expected_close_date": nullable(EXPECTED_CLOSE_DATE),
-            "probability": nullable(PROBABILITY),
+            "stage": described(parsers["stage"], DEAL_FIELD_PROSE["stage"]),
+            "company_id": described(parsers["company_id"], "A company of the organization"),
+            "contact_id": described(parsers["contact_id"], "A contact of the organization"),
+            "assigned_member_id": described(parsers["assigned_member_id"], "A member (user) of the organization"),
+            "expected_close_date": described(parsers["expected_close_date"]),
+            "probability": described(parsers["probability"], DEAL_FIELD_PROSE["probability"]),
             "lost_reason": {"type": ["string", "null"], "maxLength": MAX_LOST_REASON_LENGTH, "description": LOST_REASON},
             "won_date": nullable(timestamp("When the deal was won: only on a closed_won deal.")),
             "currency": {"type": "string", "pattern": "^[A-Z]{3}$", "description": "ISO 4217 code, upper case."},
@@ -204,32 +202,16 @@ def deal_schema() -> Schema:
 
 
 def deal_input_fields() -> dict[str, Schema]:
-    """What a client may send for a deal, keyed and ordered as crm.deals.DEAL_FIELD_PARSERS (a test holds
-    the two together)."""
-    return {
-        "name": text(MAX_NAME_LENGTH, "The deal's name."),
-        "amount": nullable({**AMOUNT, "multipleOf": Decimal("0.01")}),
-        "stage": STAGE,
-        "company_id": nullable(record_id("company", "A company of your organization")),
-        "contact_id": nullable(record_id("contact", "A contact of your organization")),
-        "assigned_member_id": nullable(record_id("user", "A member (user) of your organization")),
-        "expected_close_date": nullable(EXPECTED_CLOSE_DATE),
-        "probability": nullable(PROBABILITY),
-        "lost_reason": nullable(text(MAX_LOST_REASON_LENGTH, LOST_REASON, multiline=True)),
-        "won_date": {"type": ["string", "null"], "maxLength": MAX_WON_DATE_LENGTH,
-                     "description": "An ISO 8601 date or date-time (UTC when it has no offset): only on a closed_won "
-                     "deal. Defaults to the moment the deal is won."},
-        "currency": {"type": "string", "pattern": "^[A-Za-z]{3}$",
-                     "description": "An ISO 4217 code such as JPY or USD; lower case is stored upper case."},
-        "note": nullable(text(MAX_NOTE_LENGTH, "Recorded as a `note` activity, not stored on the deal.",
-                              multiline=True)),
-    }
+    """What a client may send for a deal, as crm.deals.rules.DEAL_FIELD_PARSERS reads it."""
+    fields = fields_of(DEAL_FIELD_PARSERS, DEAL_FIELD_PROSE)
+    fields["won_date"]["description"] = WON_DATE_INPUT
+    return fields
 
 
 def deal_create_schema() -> Schema:
     fields = deal_input_fields()
-    fields["stage"] = {**STAGE, "default": "lead"}
-    fields["currency"] = {**fields["currency"], "default": "JPY"}
+    fields["stage"] = {**fields["stage"], "default": NEW_DEAL_STAGE.value}
+    fields["currency"] = {**fields["currency"], "default": DEFAULT_CURRENCY}
     return closed_object(fields, required=["name"], description=(
         "Unknown and read-only fields (`id`, `created_at`, `updated_at`) answer 422. Entering closed_won sets "
         "probability 100 and won_date; closed_lost sets probability 0."))
@@ -237,8 +219,9 @@ def deal_create_schema() -> Schema:
 
 def deal_update_schema() -> Schema:
     fields = deal_input_fields()
-    for name in ("name", "stage", "currency"):
-        fields[name] = {**fields[name], "description": fields[name]["description"] + " Cannot be null."}
+    for name, field in fields.items():
+        if "null" not in field["type"]:
+            fields[name] = {**field, "description": field["description"] + " Cannot be null."}
     return closed_object(fields, required=[], description=(
         "Only the fields sent change; null clears an optional field. A PATCH that changes nothing records nothing. "
         "Stage rules as for the stage route."))
@@ -255,15 +238,15 @@ def stage_change_schema() -> Schema:
 def activity_schema() -> Schema:
     return closed_object(
         {
-            "id": record_id("activity", "The activity's id"),
+            "id": an_id("activity", "The activity's id"),
             "type": {"type": "string", "enum": [kind.value for kind in ActivityType],
                      "description": "created, updated, stage_change and note from the API; the web app adds call, "
                      "email and meeting."},
             "content": {"type": "string", "description": "stage_change: `<from> → <to>`; updated: the changed "
                         "fields (`Updated name, amount.`); note: the note's text."},
-            "deal_id": record_id("deal", "The deal"),
-            "contact_id": nullable(record_id("contact", "The contact it concerns")),
-            "created_by": nullable(record_id("user", "The user who made the change")),
+            "deal_id": an_id("deal", "The deal"),
+            "contact_id": nullable(an_id("contact", "The contact it concerns")),
+            "created_by": nullable(an_id("user", "The user who made the change")),
             "created_at": timestamp("When it happened."),
             "changes": {"type": ["array", "null"], "items": ref("ActivityChange"),
                         "description": "updated and stage_change: each field the change altered, with its value "
@@ -290,11 +273,13 @@ def activity_change_schema() -> Schema:
 
 
 def company_schema() -> Schema:
+    parsers = COMPANY_FIELD_PARSERS
     return closed_object(
         {
-            "id": record_id("company", "The company's id"),
-            "name": {"type": "string", "minLength": 1, "maxLength": MAX_COMPANY_TEXT, "description": "Its name."},
-            "domain": {"type": ["string", "null"], "maxLength": MAX_COMPANY_TEXT, "description": "Its web domain."},
+            "id": an_id("company", "The company's id"),
+            "name": {"type": "string", "minLength": 1, "maxLength": longest(parsers["name"]), "description": "Its name."},
+            "domain": {"type": ["string", "null"], "maxLength": longest(parsers["domain"]),
+                       "description": "Its web domain."},
             "created_at": timestamp("When it was created."),
             "updated_at": timestamp("When it last changed."),
         }
@@ -302,21 +287,20 @@ def company_schema() -> Schema:
 
 
 def contact_schema() -> Schema:
+    parsers = CONTACT_FIELD_PARSERS
     return closed_object(
         {
-            "id": record_id("contact", "The contact's id"),
-            "name": {"type": "string", "minLength": 1, "maxLength": MAX_COMPANY_TEXT, "description": "Their name."},
-            "email": {"type": ["string", "null"], "maxLength": MAX_EMAIL, "description": "Lower case."},
-            "phone": {"type": ["string", "null"], "maxLength": MAX_PHONE, "description": "As it was given."},
-            "company_id": nullable(record_id("company", "The contact's company")),
+            "id": an_id("contact", "The contact's id"),
+            "name": {"type": "string", "minLength": 1, "maxLength": longest(parsers["name"]),
+                     "description": "Their name."},
+            "email": {"type": ["string", "null"], "maxLength": longest(parsers["email"]), "description": "Lower case."},
+            "phone": {"type": ["string", "null"], "maxLength": longest(parsers["phone"]),
+                      "description": "As it was given."},
+            "company_id": described(parsers["company_id"], "The contact's company"),
             "created_at": timestamp("When it was created."),
             "updated_at": timestamp("When it last changed."),
         }
     )
-
-
-EMAIL_INPUT = {"type": "string", "maxLength": MAX_EMAIL, "pattern": r"^\s*[^@\s]+@[^@\s]+\.[^@\s]+\s*$",
-               "description": "An email address; stored lower case."}
 
 
 def schemas() -> dict[str, Schema]:
@@ -334,20 +318,17 @@ def schemas() -> dict[str, Schema]:
         }),
         "Company": company_schema(),
         "CompanyCreate": closed_object(
-            {"name": text(MAX_COMPANY_TEXT, "The company's name."),
-             "domain": nullable(text(MAX_COMPANY_TEXT, "Its web domain."))},
+            fields_of(COMPANY_FIELD_PARSERS, {"name": "The company's name.", "domain": "Its web domain."}),
             required=["name"]),
         "CompanyPage": page_of("Company", "Companies by name."),
         "Contact": contact_schema(),
         "ContactCreate": closed_object(
-            {"name": text(MAX_COMPANY_TEXT, "The contact's name."),
-             "email": nullable(EMAIL_INPUT),
-             "phone": nullable(text(MAX_PHONE, "A phone number.")),
-             "company_id": nullable(record_id("company", "A company of your organization"))},
+            fields_of(CONTACT_FIELD_PARSERS, {"name": "The contact's name.", "phone": "A phone number.",
+                                              "company_id": "A company of your organization"}),
             required=["name"]),
         "ContactPage": page_of("Contact", "Contacts by name."),
         "Member": closed_object({
-            "id": record_id("user", "The user's id: what `assigned_member_id` takes"),
+            "id": an_id("user", "The user's id: what `assigned_member_id` takes"),
             "name": {"type": "string", "minLength": 1, "description": "Their name."},
             "email": {"type": "string", "minLength": 1, "description": "Their sign-in email."},
         }),
@@ -363,10 +344,10 @@ def schemas() -> dict[str, Schema]:
             "token": {"type": "string", "minLength": 1,
                       "description": "The session token: send it as `Authorization: Bearer` (or it is the cookie)."},
             "user": closed_object({
-                "id": record_id("user", "Your user id"),
+                "id": an_id("user", "Your user id"),
                 "email": {"type": "string", "description": "Your sign-in email."},
                 "name": {"type": "string", "description": "Your name."},
-                "organization_id": record_id("organization", "Your organization"),
+                "organization_id": an_id("organization", "Your organization"),
             }),
             "expires_at": timestamp("When the session ends."),
         }),
@@ -387,9 +368,11 @@ def query(name: str, schema: Schema, description: str) -> Schema:
 
 
 def whole_number(minimum: int, default: int, capped: bool = False) -> Schema:
-    """A whole-number parameter: a capped one (a limit) takes any size and is lowered to its cap; the
-    others (offset, page) are refused above MAX_POSITION."""
-    return {"type": "integer", "minimum": minimum, "default": default} | ({} if capped else {"maximum": MAX_POSITION})
+    """A whole-number parameter as crm.core.listing.Params reads it: a capped one (a limit) takes any
+    size and is lowered to its cap; the others (offset, page) are refused above MAX_POSITION."""
+    schema = v.WholeNumbers(minimum, MAX_POSITION).schema
+    maximum = schema.pop("maximum")
+    return schema | {"default": default} | ({} if capped else {"maximum": maximum})
 
 
 def parameters() -> dict[str, Schema]:
@@ -409,20 +392,19 @@ def parameters() -> dict[str, Schema]:
         },
         "IdempotencyKey": {
             "name": "Idempotency-Key", "in": "header", "required": False,
-            "schema": {"type": "string", "minLength": 1, "maxLength": IDEMPOTENCY_KEY_MAX_LENGTH,
+            "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH,
                        "pattern": IDEMPOTENCY_KEY_PATTERN},
-            "description": "A key of your choosing (1–255 printable ASCII characters) that makes a retry safe: "
-            "the same key again answers the deal the first request created instead of creating another.",
+            "description": f"A key of your choosing (1–{MAX_KEY_LENGTH} printable ASCII characters) that makes a retry "
+            "safe: the same key again answers the deal the first request created instead of creating another.",
             "example": "5f0c7e7e-create-acme-renewal",
         },
     }
 
 
 def path_id(kind: str, what: str) -> Schema:
-    prefix = PREFIXES[kind]
     return {"name": "id", "in": "path", "required": True, "description": f"The {what}'s id.",
-            "schema": {"type": "string", "pattern": f"^{prefix}[0-9a-f]{{32}}$"},
-            "example": f"{prefix}{'1' * 32}"}
+            "schema": {"type": "string", "pattern": f"^{id_pattern(kind)}$"},
+            "example": f"{PREFIXES[kind]}{'1' * 32}"}
 
 
 def error_responses() -> dict[str, Schema]:
@@ -449,8 +431,8 @@ def error_example(code: str, message: str, fields: dict[str, str] | None = None)
 
 ERROR_EXAMPLES = {
     "InvalidJson": error_example("invalid_json", "The body must be a JSON object."),
-    "InvalidBodyOrKey": error_example("invalid_header", "Idempotency-Key must be 1 to 255 printable ASCII characters.",
-                                      {"Idempotency-Key": "must be 1 to 255 printable ASCII characters."}),
+    "InvalidBodyOrKey": error_example("invalid_header", f"Idempotency-Key must be {KEY_RULE}.",
+                                      {"Idempotency-Key": f"must be {KEY_RULE}."}),
     "InvalidParameter": error_example("invalid_parameter", "Query parameter 'limit' must be a whole number of at "
                                       "least 1.", {"limit": "must be a whole number of at least 1."}),
     "InvalidCredentials": error_example("invalid_credentials", str(InvalidCredentials())),
@@ -786,7 +768,7 @@ def _document(cookie_name: str) -> dict[str, Any]:
     }
 
 
-def openapi_document(cookie_name: str = DEFAULT_COOKIE_NAME) -> dict[str, Any]:
+def openapi_document(cookie_name: str) -> dict[str, Any]:
     """The document for an app whose session cookie has that name (AUTH_COOKIE_NAME); a copy, so that
     a caller's changes never reach the next request's answer."""
     return deepcopy(_document(cookie_name))

@@ -18,6 +18,11 @@ def new_id(kind: str) -> str:
     return PREFIXES[kind] + uuid.uuid4().hex
 
 
+def id_pattern(kind: str) -> str:
+    """The regular expression an id of that kind matches, whole."""
+    return re.escape(PREFIXES[kind]) + "[0-9a-f]{32}"
+
+
 def is_id_of(kind: str, value: object) -> bool:
     """Tell whether value has the shape of an id of that kind (it may still not exist)."""
-    return isinstance(value, str) and re.fullmatch(re.escape(PREFIXES[kind]) + "[0-9a-f]{32}", value) is not None
+    return isinstance(value, str) and re.fullmatch(id_pattern(kind), value) is not None

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from crm.core.errors import BadParameter
+from crm.core.validation import WholeNumbers
 
 T = TypeVar("T")
 MAX_SEARCH_LENGTH = 255
@@ -36,17 +37,13 @@ class Params:
         raw = self.single(name)
         if raw is None or raw == "":
             return default
-        if not raw.isascii() or not raw.isdigit():
+        numbers = WholeNumbers(minimum, MAX_POSITION if cap is None else cap)
+        number = numbers.of_digits(raw)
+        if number is None or number < numbers.low:
             raise BadParameter(name, f"must be a whole number of at least {minimum}")
-        digits = raw.lstrip("0") or "0"
-        ceiling = MAX_POSITION if cap is None else cap
-        # Compared by length first: Python refuses to convert strings of thousands of digits.
-        number = ceiling + 1 if len(digits) > len(str(ceiling)) else int(digits)
-        if number < minimum:
-            raise BadParameter(name, f"must be a whole number of at least {minimum}")
-        if number > ceiling and cap is None:
+        if number > numbers.high and cap is None:
             raise BadParameter(name, f"must be at most {MAX_POSITION}")
-        return min(number, ceiling)
+        return min(number, numbers.high)
 
     def choice(self, name: str, choices: Sequence[str], *, default: str | None = None) -> str | None:
         """One of choices, or default when absent or empty."""

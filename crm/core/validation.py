@@ -1,33 +1,101 @@
 """Field parsers shared by every input schema: each takes a decoded JSON value and returns the
-clean value or raises FieldError with a message meant for the person who sent it."""
+clean value or raises FieldError with a message meant for the person who sent it. Each also says
+what it accepts as a JSON Schema, from which the API's document describes every body."""
 
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from crm.core.currencies import ISO_4217
 from crm.core.errors import ValidationFailed
+from crm.core.ids import PREFIXES, id_pattern, is_id_of
 
 MAX_AMOUNT = Decimal("9999999999999.99")
+MAX_MOMENT_LENGTH = 40
+MAX_EMAIL_LENGTH = 320
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # Line breaks and tabs are allowed in multi-line text (notes); no other control character anywhere.
 _LINE_BREAKS = frozenset("\n\r\t")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# The same rules of text as character classes of a JSON Schema pattern: control characters (category
+# Cc) and the characters str.strip() removes, which alone make a text blank.
+_CONTROL = r"\u0000-\u001f\u007f-\u009f"
+_CONTROL_BUT_LINE_BREAKS = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f"
+_SPACES = r" \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+
+Schema = dict[str, Any]
+# What the field tables hold: a Parser, or any function that reads a value the same way (one a
+# document never describes, such as a password's).
+Parse = Callable[[Any], Any]
 
 
 class FieldError(ValueError):
     pass
 
 
-Parser = Callable[[Any], Any]
+class Parser:
+    """Reads one field: called with a decoded JSON value, it answers the clean value or raises
+    FieldError; its schema says in JSON Schema what it accepts (a description, if any, says the
+    rule in words, for a field's own description to precede)."""
+
+    def __init__(self, parse: Parse, schema: Schema):
+        self._parse = parse
+        self._schema = schema
+
+    def __call__(self, value: Any) -> Any:
+        return self._parse(value)
+
+    @property
+    def schema(self) -> Schema:
+        """A copy, so that a document adding to it never changes the parser's own."""
+        return dict(self._schema)
+
+
+def accepting(schema: Schema) -> Callable[[Parse], Parser]:
+    """Make a parse function a Parser that accepts what schema says."""
+    return lambda parse: Parser(parse, schema)
+
+
+@dataclass(frozen=True)
+class WholeNumbers:
+    """The whole numbers from low to high inclusive: the one rule behind a body's whole-number field
+    and a list's whole-number query parameter, which each say in their own words what is wrong."""
+
+    low: int
+    high: int
+
+    @property
+    def schema(self) -> Schema:
+        return {"type": "integer", "minimum": self.low, "maximum": self.high}
+
+    def __contains__(self, number: int | Decimal) -> bool:
+        return self.low <= number <= self.high
+
+    def of_json(self, value: Any) -> int | None:
+        """A decoded JSON number of the range as an int (1.0 counts as 1; true and false do not);
+        compared before it is converted, since 1e999999999 would take all memory as an int."""
+        if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+            return None
+        if isinstance(value, Decimal) and (not value.is_finite() or value != value.to_integral_value()):
+            return None
+        return int(value) if value in self else None
+
+    def of_digits(self, raw: str) -> int | None:
+        """The number ASCII digits write; any above high answers high + 1, compared by length
+        first: Python refuses to convert strings of thousands of digits."""
+        if not raw.isascii() or not raw.isdigit():
+            return None
+        digits = raw.lstrip("0") or "0"
+        return self.high + 1 if len(digits) > len(str(self.high)) else int(digits)
 
 
 def parse_fields(
     data: Mapping[str, Any],
-    parsers: Mapping[str, Parser],
+    parsers: Mapping[str, Parse],
     *,
     required: frozenset[str] = frozenset(),
     read_only: frozenset[str] = frozenset(),
@@ -41,7 +109,7 @@ def parse_fields(
 
 def collect_fields(
     data: Mapping[str, Any],
-    parsers: Mapping[str, Parser],
+    parsers: Mapping[str, Parse],
     *,
     required: frozenset[str] = frozenset(),
     read_only: frozenset[str] = frozenset(),
@@ -71,11 +139,13 @@ def optional(parser: Parser) -> Parser:
     def parse(value: Any) -> Any:
         return None if value is None else parser(value)
 
-    return parse
+    schema = parser.schema
+    return Parser(parse, {**schema, "type": [schema["type"], "null"]})
 
 
 def text(max_length: int, *, multiline: bool = False) -> Parser:
     """A non-blank string of at most max_length characters, trimmed of surrounding spaces."""
+    allowed = _LINE_BREAKS if multiline else frozenset()
 
     def parse(value: Any) -> str:
         if not isinstance(value, str):
@@ -85,28 +155,42 @@ def text(max_length: int, *, multiline: bool = False) -> Parser:
             raise FieldError("must not be empty.")
         if len(value) > max_length:
             raise FieldError(f"must be at most {max_length} characters long.")
-        if has_control_characters(value, allowed=_LINE_BREAKS if multiline else frozenset()):
+        if has_control_characters(value, allowed=allowed):
             raise FieldError("must not contain control characters.")
         return value
 
-    return parse
+    allowed_class = _CONTROL_BUT_LINE_BREAKS if multiline else _CONTROL
+    return Parser(parse, {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": max_length,
+        "pattern": f"^[^{allowed_class}]*[^{_SPACES}{_CONTROL}][^{allowed_class}]*$",
+        "description": f"Trimmed; not blank; at most {max_length:,} characters; no control characters"
+        + (" other than tabs and line breaks." if multiline else "."),
+    })
 
 
 def whole_number(low: int, high: int) -> Parser:
     """An integer between low and high inclusive (1.0 counts as 1; true and false do not)."""
+    numbers = WholeNumbers(low, high)
 
     def parse(value: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        number = numbers.of_json(value)
+        if number is None:
             raise FieldError(f"must be a whole number from {low} to {high}.")
-        if isinstance(value, Decimal) and (not value.is_finite() or value != value.to_integral_value()):
-            raise FieldError(f"must be a whole number from {low} to {high}.")
-        if not low <= value <= high:
-            raise FieldError(f"must be a whole number from {low} to {high}.")
-        return int(value)
+        return number
 
-    return parse
+    return Parser(parse, numbers.schema)
 
 
+@accepting({
+    "type": "number",
+    "minimum": 0,
+    "maximum": MAX_AMOUNT,
+    "description": f"Exact, not negative, at most two decimal places, at most {MAX_AMOUNT:,}. Whole amounts are "
+    "JSON integers (`1200000`), others exact (`1234567.89`).",
+    "multipleOf": Decimal("0.01"),
+})
 def money(value: Any) -> Decimal:
     """A non-negative amount with at most two decimal places."""
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
@@ -123,6 +207,8 @@ def money(value: Any) -> Decimal:
     return amount.quantize(Decimal("0.01"))
 
 
+@accepting({"type": "string", "pattern": "^[A-Za-z]{3}$",
+            "description": "An ISO 4217 code such as JPY or USD; lower case is stored upper case."})
 def currency(value: Any) -> str:
     """An ISO 4217 currency code; lower case is accepted and stored upper case."""
     if not isinstance(value, str) or value.upper() not in ISO_4217:
@@ -130,6 +216,8 @@ def currency(value: Any) -> str:
     return value.upper()
 
 
+@accepting({"type": "string", "format": "date", "pattern": f"^{_DATE.pattern}$",
+            "description": "A real calendar date, `YYYY-MM-DD`."})
 def calendar_date(value: Any) -> date:
     """A real calendar date written YYYY-MM-DD."""
     if not isinstance(value, str) or not _DATE.fullmatch(value):
@@ -140,9 +228,11 @@ def calendar_date(value: Any) -> date:
         raise FieldError("is not a real calendar date.") from None
 
 
+@accepting({"type": "string", "maxLength": MAX_MOMENT_LENGTH,
+            "description": "An ISO 8601 date or date-time (UTC when it has no offset)."})
 def moment(value: Any) -> datetime:
     """An ISO 8601 date or date-time; without an offset it is taken as UTC."""
-    if not isinstance(value, str) or len(value) > 40:
+    if not isinstance(value, str) or len(value) > MAX_MOMENT_LENGTH:
         raise FieldError("must be an ISO 8601 date-time such as 2026-01-15T09:00:00Z.")
     try:
         parsed = datetime.fromisoformat(value)
@@ -159,18 +249,20 @@ def choice(values: list[str]) -> Parser:
             raise FieldError(f"must be one of: {', '.join(values)}.")
         return value
 
-    return parse
+    return Parser(parse, {"type": "string", "enum": list(values)})
 
 
-def record_id(shape_check: Callable[[Any], bool], what: str) -> Parser:
-    """A string shaped like an id of the given kind; whether it exists is the domain's question."""
+def record_id(kind: str, what: str | None = None) -> Parser:
+    """A string shaped like an id of that kind (what a message calls it, if not its kind's name);
+    whether it exists is the domain's question."""
 
     def parse(value: Any) -> str:
-        if not shape_check(value):
-            raise FieldError(f"must be a {what} id.")
+        if not is_id_of(kind, value):
+            raise FieldError(f"must be a {what or kind} id.")
         return value
 
-    return parse
+    return Parser(parse, {"type": "string", "pattern": f"^{id_pattern(kind)}$",
+                          "description": f"(`{PREFIXES[kind]}` and 32 lowercase hex digits)."})
 
 
 def has_control_characters(value: str, allowed: frozenset[str] = frozenset()) -> bool:
@@ -178,9 +270,11 @@ def has_control_characters(value: str, allowed: frozenset[str] = frozenset()) ->
     return any(unicodedata.category(char) in ("Cc", "Cs") and char not in allowed for char in value)
 
 
+@accepting({"type": "string", "maxLength": MAX_EMAIL_LENGTH, "pattern": rf"^\s*{_EMAIL.pattern}\s*$",
+            "description": "An email address; stored lower case."})
 def email(value: Any) -> str:
     """An email address, stored lower case."""
-    if (not isinstance(value, str) or len(value) > 320 or not _EMAIL.fullmatch(value.strip())
+    if (not isinstance(value, str) or len(value) > MAX_EMAIL_LENGTH or not _EMAIL.fullmatch(value.strip())
             or has_control_characters(value)):
         raise FieldError("must be an email address.")
     return value.strip().lower()

@@ -16,10 +16,12 @@ from crm.models import IdempotencyKey
 
 KEPT_FOR = timedelta(hours=24)
 MAX_KEY_LENGTH = 255
+# What a valid key is, in the words a refusal uses.
+KEY_RULE = f"1 to {MAX_KEY_LENGTH} printable ASCII characters"
 
 
 def is_valid_key(key: str) -> bool:
-    """1 to 255 printable ASCII characters."""
+    """1 to MAX_KEY_LENGTH printable ASCII characters."""
     return 0 < len(key) <= MAX_KEY_LENGTH and all(" " <= character <= "~" for character in key)
 
 

@@ -8,7 +8,6 @@ from typing import Any
 
 from crm.core import validation as v
 from crm.core.errors import ValidationFailed
-from crm.core.ids import is_id_of
 from crm.directory.queries import is_owned
 from crm.models import (
     CLOSED_STAGES,
@@ -33,9 +32,9 @@ DEAL_FIELD_PARSERS: dict[str, v.Parser] = {
     "name": v.text(MAX_NAME_LENGTH),
     "amount": v.optional(v.money),
     "stage": v.choice(STAGES),
-    "company_id": v.optional(v.record_id(lambda value: is_id_of("company", value), "company")),
-    "contact_id": v.optional(v.record_id(lambda value: is_id_of("contact", value), "contact")),
-    "assigned_member_id": v.optional(v.record_id(lambda value: is_id_of("user", value), "member (user)")),
+    "company_id": v.optional(v.record_id("company")),
+    "contact_id": v.optional(v.record_id("contact")),
+    "assigned_member_id": v.optional(v.record_id("user", "member (user)")),
     "expected_close_date": v.optional(v.calendar_date),
     "probability": v.optional(v.whole_number(0, 100)),
     "lost_reason": v.optional(v.text(MAX_LOST_REASON_LENGTH, multiline=True)),
@@ -46,7 +45,7 @@ DEAL_FIELD_PARSERS: dict[str, v.Parser] = {
 ACTIVITY_FIELD_PARSERS: dict[str, v.Parser] = {
     "type": v.choice([kind.value for kind in LOGGED_ACTIVITY_TYPES]),
     "content": v.text(MAX_NOTE_LENGTH, multiline=True),
-    "contact_id": v.optional(v.record_id(lambda value: is_id_of("contact", value), "contact")),
+    "contact_id": v.optional(v.record_id("contact")),
 }
 STAGE_CHANGE_PARSERS = {name: DEAL_FIELD_PARSERS[name] for name in ("stage", "lost_reason", "note")}
 # The deal's fields whose changes the history keeps (Activity.changes), in the API's order.

@@ -23,7 +23,7 @@ CONTACT_FIELD_PARSERS: dict[str, v.Parser] = {
     "name": v.text(255),
     "email": v.optional(v.email),
     "phone": v.optional(v.text(50)),
-    "company_id": v.optional(v.record_id(lambda value: is_id_of("company", value), "company")),
+    "company_id": v.optional(v.record_id("company")),
 }
 
 

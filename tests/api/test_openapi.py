@@ -15,6 +15,8 @@ from schemathesis import engine
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import Status, events
 
+from crm.core import jsonio
+from crm.core.validation import FieldError
 from crm.deals.rules import DEAL_FIELD_PARSERS, STAGE_CHANGE_PARSERS
 from crm.directory.queries import COMPANY_FIELD_PARSERS, CONTACT_FIELD_PARSERS
 from crm.platform.security import CONTENT_SECURITY_POLICY
@@ -96,6 +98,35 @@ def test_the_documented_bodies_name_exactly_the_fields_the_domain_parses(documen
     assert list(schemas["StageChange"]["properties"]) == list(STAGE_CHANGE_PARSERS)
     assert list(schemas["CompanyCreate"]["properties"]) == list(COMPANY_FIELD_PARSERS)
     assert list(schemas["ContactCreate"]["properties"]) == list(CONTACT_FIELD_PARSERS)
+
+
+# Values a client may send for any field: some each parser accepts, some it refuses.
+PROBES = [None, True, 0, 1, 100, 101, -1, 1.5, 12.34, 1e20, "", "  ", "x", " Acme ", "x" * 256, "x" * 2001,
+          "a\u0007b", "a\u00a0", "line\nbreak", "2026-01-15", "2026-02-30", "2026-01-15T09:00:00+09:00", "JPY", "usd",
+          "XYZ", "lead", "closed_won", "comp_" + "a" * 32, "cont_" + "b" * 32, "usr_" + "c" * 32, "ann@example.com",
+          " Ann@Example.com ", [], {}]
+
+
+@pytest.mark.parametrize("body, parsers", [
+    ("DealCreate", DEAL_FIELD_PARSERS), ("DealUpdate", DEAL_FIELD_PARSERS), ("StageChange", STAGE_CHANGE_PARSERS),
+    ("CompanyCreate", COMPANY_FIELD_PARSERS), ("ContactCreate", CONTACT_FIELD_PARSERS),
+])
+def test_every_value_a_fields_parser_accepts_its_documented_schema_accepts_too(client, body, parsers):
+    # Read exactly, as the app reads a body: decimals stay decimals, in the probes and the document.
+    document = jsonio.loads(client.get(DOCUMENT).data)
+    fields = document["components"]["schemas"][body]["properties"]
+    accepted = 0
+    for name, parser in parsers.items():
+        validator = schema_validator(document, fields[name])
+        for probe in (jsonio.loads(json.dumps(value)) for value in PROBES):
+            try:
+                parser(probe)
+            except FieldError:
+                continue
+            assert validator.is_valid(probe), f"{body}.{name} refuses {probe!r}, which the API accepts"
+            accepted += 1
+
+    assert accepted >= len(parsers)
 
 
 def test_a_deal_is_documented_and_answered_with_the_contracts_fields_in_order(document, make_deal):
