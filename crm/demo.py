@@ -10,11 +10,11 @@ from decimal import Decimal
 from sqlalchemy import bindparam, func, insert, select, text
 
 from crm.accounts import users
+from crm.core.clock import now_utc
 from crm.core.currencies import WHOLE_CURRENCIES
 from crm.core.database import db
 from crm.core.ids import new_id
 from crm.core.text import fold
-from crm.core.types import now_utc
 from crm.deals import search
 from crm.deals.rules import DEFAULT_CURRENCY, PROBABILITY_OF_CLOSED
 from crm.deals.totals import recount

@@ -22,9 +22,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
+from crm.core.clock import now_utc
 from crm.core.database import db
 from crm.core.ids import new_id
-from crm.core.types import ExactJSON, Money, UTCDateTime, now_utc
+from crm.core.types import ExactJSON, Money, UTCDateTime
 
 ID = String(40)
 # Sorting by name must give the same order on SQLite (binary) and PostgreSQL (locale collation).

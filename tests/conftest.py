@@ -4,6 +4,7 @@ each with a freshly migrated, empty database; API clients signed in as users of 
 import os
 import shutil
 import uuid
+from datetime import UTC, datetime, time
 from itertools import count
 
 import pytest
@@ -11,6 +12,7 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
 from crm import create_app
+from crm.core import clock
 from crm.core.database import db
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
@@ -18,6 +20,8 @@ DATABASES = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 PASSWORD = "correct horse battery"
 
 _unique = count(1)
+# The day the tests were collected: what "today" is for the tests that stop the app's clock.
+TODAY = datetime.now(UTC).date()
 POSTGRES_SKIPPED = (
     "TEST_DATABASE_URL is not set: every database test ran on SQLite only; the PostgreSQL half was skipped "
     "(set it, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test, to run both)."
@@ -196,3 +200,11 @@ def make_deal(api):
         return response.get_json()["deal"]
 
     return make
+
+
+@pytest.fixture
+def stopped_clock():
+    """The app's clock stopped at noon of TODAY, so that "today" and "overdue" cannot change under a
+    test that runs past midnight (or on a suite that started before it)."""
+    with clock.stopped_at(datetime.combine(TODAY, time(12), UTC)):
+        yield TODAY

@@ -53,7 +53,7 @@ def deal_objects(app) -> dict[str, str]:
 
 
 def found_by_name(owner, term: str) -> list[str]:
-    query = queries.DealQuery(window=Window(limit=10, offset=0), search=term)
+    query = queries.DealQuery(window=Window(limit=10, offset=0), filter=queries.DealFilter(search=term))
     return [deal.name for deal in queries.list_deals(owner.organization_id, query).items]
 
 

@@ -7,11 +7,11 @@ import re
 import pytest
 from sqlalchemy import func, insert, select, text
 
+from crm.core.clock import now_utc
 from crm.core.database import db
 from crm.core.ids import new_id
 from crm.core.listing import Params
 from crm.core.text import fold
-from crm.core.types import now_utc
 from crm.deals import operations, queries
 from crm.deals.totals import recount
 from crm.models import Deal, Stage

@@ -20,10 +20,10 @@ from datetime import datetime, timedelta
 from flask import Flask, current_app
 from sqlalchemy import case, delete, literal, or_, select, tuple_, update
 
+from crm.core.clock import now_utc
 from crm.core.database import db, insert_or_merge
 from crm.core.errors import SignInBusy, TooManyAttempts
 from crm.core.text import fold
-from crm.core.types import now_utc
 from crm.models import SignInAttempts
 
 # Shared keys for attempts without an email, or from no address (a server on a Unix socket).

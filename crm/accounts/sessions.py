@@ -14,9 +14,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from crm.accounts import limits
 from crm.accounts.users import Member
 from crm.core import validation as v
+from crm.core.clock import now_utc
 from crm.core.database import db
 from crm.core.errors import InvalidCredentials, ValidationFailed
-from crm.core.types import now_utc
 from crm.models import AuthToken, User
 
 API_TOKEN_PREFIX = "crm_"

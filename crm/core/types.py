@@ -68,6 +68,3 @@ def hundredths(amount: Decimal) -> int:
         raise ValueError(f"amount {amount} has more than {MONEY_PLACES} decimal places")
     return int(scaled)
 
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)

@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
+from crm.core.clock import now_utc
 from crm.core.database import db, insert_or_merge
 from crm.core.errors import KeyReused
-from crm.core.types import now_utc
 from crm.models import IdempotencyKey
 
 KEPT_FOR = timedelta(hours=24)

@@ -9,11 +9,11 @@ from typing import Any
 
 from crm.accounts.users import Member
 from crm.core import validation as v
+from crm.core.clock import now_utc
 from crm.core.database import db
 from crm.core.errors import NotFound, StaleVersion, ValidationFailed
 from crm.core.ids import is_id_of, new_id
 from crm.core.text import fold
-from crm.core.types import now_utc
 from crm.deals import idempotency, totals
 from crm.deals.history import History, changes_between, recorded_values
 from crm.deals.queries import get_deal, matching_deals

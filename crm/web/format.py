@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 
 from flask import Flask
 
+from crm.core.clock import today_utc
 from crm.core.currencies import CURRENCY_SYMBOLS, WHOLE_CURRENCIES
 from crm.deals.rules import (
     DEFAULT_CURRENCY,
@@ -137,6 +138,6 @@ def register_formatting(app: Flask) -> None:
         changes_in_words=changes_in_words,
     )
     app.jinja_env.globals.update(version_of=version_of, stages=list(Stage), stage_labels=STAGE_LABELS,
-                                 field_labels=FIELD_LABELS, today=lambda: datetime.now(UTC).date(),
+                                 field_labels=FIELD_LABELS, today=today_utc,
                                  max_lengths=MAX_LENGTHS, default_currency_symbol=CURRENCY_SYMBOLS[DEFAULT_CURRENCY],
                                  new_deal_stage=NEW_DEAL_STAGE)

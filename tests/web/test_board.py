@@ -2,11 +2,12 @@
 assignee filter, the HTMX fragment, and what never shows (deleted deals, other organizations)."""
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
+from ..conftest import TODAY
 from .conftest import (
     DEALS_API,
     STAGES,
@@ -18,7 +19,6 @@ from .conftest import (
     total_lines,
 )
 
-TODAY = datetime.now(UTC).date()
 PAST = (TODAY - timedelta(days=3)).isoformat()
 FUTURE = (TODAY + timedelta(days=30)).isoformat()
 
@@ -138,7 +138,7 @@ def test_a_card_without_optional_fields_shows_only_its_name(web, make_deal):
     ],
     ids=["lead", "qualification", "proposal", "negotiation", "won", "lost", "future", "today"],
 )
-def test_only_open_deals_whose_close_date_has_passed_are_marked_overdue(web, make_deal, stage, close_date, overdue):
+def test_only_open_deals_whose_close_date_has_passed_are_marked_overdue(web, make_deal, stopped_clock, stage, close_date, overdue):
     deal = make_deal(stage=stage, expected_close_date=close_date)
 
     card = column(board(web), stage).one("li", id_=f"deal-{deal['id']}")

@@ -2,12 +2,13 @@
 change checked through the JSON API as well."""
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from crm.core.listing import LIST_LIMIT_CAP
 
+from ..conftest import TODAY
 from .conftest import (
     DEALS_API,
     api_activities,
@@ -22,7 +23,6 @@ from .conftest import (
     table_names,
 )
 
-TODAY = datetime.now(UTC).date()
 UNKNOWN_DEAL = "deal_" + "0" * 32
 
 
@@ -97,7 +97,7 @@ def test_a_won_deal_shows_its_won_date_and_a_lost_one_its_reason(web, make_deal)
 
 
 @pytest.mark.parametrize("stage, overdue", [("negotiation", True), ("closed_won", False)])
-def test_the_deal_page_marks_a_passed_close_date_of_an_open_deal_overdue(web, make_deal, stage, overdue):
+def test_the_deal_page_marks_a_passed_close_date_of_an_open_deal_overdue(web, make_deal, stopped_clock, stage, overdue):
     past = (TODAY - timedelta(days=1)).isoformat()
     deal = make_deal(stage=stage, expected_close_date=past)
 
