@@ -26,16 +26,15 @@ from crm.deals.rules import (
     MAX_NAME_LENGTH,
     NEW_DEAL_STAGE,
     RECORDED_FIELDS,
+    REQUIRED_TO_CREATE,
+    REQUIRED_TO_MOVE,
     STAGE_CHANGE_PARSERS,
     STAGES,
 )
-from crm.directory.queries import COMPANY_FIELD_PARSERS, CONTACT_FIELD_PARSERS
+from crm.directory import queries as directory
 from crm.models import ActivityType
 
 Schema = dict[str, Any]
-
-# Every list but a deal's history pages as Window.from_params does: an offset or page above
-# MAX_POSITION answers 400; a limit above LIST_LIMIT_CAP is lowered however large, not refused.
 
 TIMESTAMP_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"
 IDEMPOTENCY_KEY_PATTERN = "^[ -~]+$"  # printable ASCII, as crm.deals.idempotency.is_valid_key
@@ -212,7 +211,7 @@ def deal_create_schema() -> Schema:
     fields = deal_input_fields()
     fields["stage"] = {**fields["stage"], "default": NEW_DEAL_STAGE.value}
     fields["currency"] = {**fields["currency"], "default": DEFAULT_CURRENCY}
-    return closed_object(fields, required=["name"], description=(
+    return closed_object(fields, required=sorted(REQUIRED_TO_CREATE), description=(
         "Unknown and read-only fields (`id`, `created_at`, `updated_at`) answer 422. Entering closed_won sets "
         "probability 100 and won_date; closed_lost sets probability 0."))
 
@@ -229,7 +228,7 @@ def deal_update_schema() -> Schema:
 
 def stage_change_schema() -> Schema:
     fields = {name: deal_input_fields()[name] for name in STAGE_CHANGE_PARSERS}
-    return closed_object(fields, required=["stage"], description=(
+    return closed_object(fields, required=sorted(REQUIRED_TO_MOVE), description=(
         "Entering closed_won sets probability 100 and won_date (unless set); entering closed_lost sets probability "
         "0; leaving closed_won clears won_date, leaving closed_lost clears lost_reason. Moving a deal to the stage "
         "it has changes nothing."))
@@ -273,7 +272,7 @@ def activity_change_schema() -> Schema:
 
 
 def company_schema() -> Schema:
-    parsers = COMPANY_FIELD_PARSERS
+    parsers = directory.COMPANY_FIELD_PARSERS
     return closed_object(
         {
             "id": an_id("company", "The company's id"),
@@ -287,7 +286,7 @@ def company_schema() -> Schema:
 
 
 def contact_schema() -> Schema:
-    parsers = CONTACT_FIELD_PARSERS
+    parsers = directory.CONTACT_FIELD_PARSERS
     return closed_object(
         {
             "id": an_id("contact", "The contact's id"),
@@ -318,14 +317,14 @@ def schemas() -> dict[str, Schema]:
         }),
         "Company": company_schema(),
         "CompanyCreate": closed_object(
-            fields_of(COMPANY_FIELD_PARSERS, {"name": "The company's name.", "domain": "Its web domain."}),
-            required=["name"]),
+            fields_of(directory.COMPANY_FIELD_PARSERS, {"name": "The company's name.", "domain": "Its web domain."}),
+            required=sorted(directory.REQUIRED_TO_CREATE)),
         "CompanyPage": page_of("Company", "Companies by name."),
         "Contact": contact_schema(),
         "ContactCreate": closed_object(
-            fields_of(CONTACT_FIELD_PARSERS, {"name": "The contact's name.", "phone": "A phone number.",
+            fields_of(directory.CONTACT_FIELD_PARSERS, {"name": "The contact's name.", "phone": "A phone number.",
                                               "company_id": "A company of your organization"}),
-            required=["name"]),
+            required=sorted(directory.REQUIRED_TO_CREATE)),
         "ContactPage": page_of("Contact", "Contacts by name."),
         "Member": closed_object({
             "id": an_id("user", "The user's id: what `assigned_member_id` takes"),

@@ -23,6 +23,9 @@ from crm.deals.rules import (
     DEFAULT_CURRENCY,
     NEW_DEAL_STAGE,
     READ_ONLY_FIELDS,
+    REQUIRED_TO_CREATE,
+    REQUIRED_TO_LOG,
+    REQUIRED_TO_MOVE,
     STAGE_CHANGE_PARSERS,
     Refused,
     Versions,
@@ -37,7 +40,7 @@ from crm.models import Activity, ActivityType, Contact, Deal, Stage
 
 def add_activity(actor: Member, deal_id: str, data: Mapping[str, Any]) -> Activity:
     """Log a note, call, email or meeting on a deal's history."""
-    fields = v.parse_fields(data, ACTIVITY_FIELD_PARSERS, required=frozenset({"type", "content"}))
+    fields = v.parse_fields(data, ACTIVITY_FIELD_PARSERS, required=REQUIRED_TO_LOG)
     with _transaction():
         deal = get_deal(actor.organization_id, deal_id)
         if fields.get("contact_id") and not is_owned(Contact, actor.organization_id, fields["contact_id"]):
@@ -71,7 +74,7 @@ def create_deal_once(
 
 def _collect_new(data: Mapping[str, Any], refused: Refused | None) -> tuple[dict[str, Any], dict[str, str]]:
     fields, errors = v.collect_fields(
-        data, DEAL_FIELD_PARSERS, required=frozenset({"name"}), read_only=READ_ONLY_FIELDS
+        data, DEAL_FIELD_PARSERS, required=REQUIRED_TO_CREATE, read_only=READ_ONLY_FIELDS
     )
     return fields, {**(refused or {}), **errors}
 
@@ -109,7 +112,7 @@ def update_deal(
 def change_stage(actor: Member, deal_id: str, data: Mapping[str, Any], if_version: Versions = None) -> Deal:
     """Move a deal to another stage (with an optional lost reason and note)."""
     fields, errors = v.collect_fields(
-        data, STAGE_CHANGE_PARSERS, required=frozenset({"stage"}), read_only=READ_ONLY_FIELDS
+        data, STAGE_CHANGE_PARSERS, required=REQUIRED_TO_MOVE, read_only=READ_ONLY_FIELDS
     )
     with _transaction():
         return _apply_change(actor, deal_id, fields, errors, if_version)

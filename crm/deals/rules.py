@@ -47,6 +47,10 @@ ACTIVITY_FIELD_PARSERS: dict[str, v.Parser] = {
     "content": v.text(MAX_NOTE_LENGTH, multiline=True),
     "contact_id": v.optional(v.record_id("contact")),
 }
+# The fields a new deal, a move and a logged activity cannot go without.
+REQUIRED_TO_CREATE = frozenset({"name"})
+REQUIRED_TO_MOVE = frozenset({"stage"})
+REQUIRED_TO_LOG = frozenset({"type", "content"})
 STAGE_CHANGE_PARSERS = {name: DEAL_FIELD_PARSERS[name] for name in ("stage", "lost_reason", "note")}
 # The deal's fields whose changes the history keeps (Activity.changes), in the API's order.
 RECORDED_FIELDS = [name for name in DEAL_FIELD_PARSERS if name != "note"]

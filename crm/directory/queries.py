@@ -15,6 +15,8 @@ from crm.core.text import contains_pattern, fold
 from crm.models import Company, Contact, User
 
 READ_ONLY_FIELDS = frozenset({"id", "created_at", "updated_at", "organization_id"})
+# A company or contact cannot be created without its name.
+REQUIRED_TO_CREATE = frozenset({"name"})
 COMPANY_FIELD_PARSERS: dict[str, v.Parser] = {
     "name": v.text(255),
     "domain": v.optional(v.text(255)),
@@ -55,7 +57,7 @@ def get_company(organization_id: str, company_id: str) -> Company:
 
 def create_company(organization_id: str, data: Mapping[str, Any]) -> Company:
     """Create a company in the organization."""
-    fields = v.parse_fields(data, COMPANY_FIELD_PARSERS, required=frozenset({"name"}), read_only=READ_ONLY_FIELDS)
+    fields = v.parse_fields(data, COMPANY_FIELD_PARSERS, required=REQUIRED_TO_CREATE, read_only=READ_ONLY_FIELDS)
     company = Company(organization_id=organization_id, name_norm=fold(fields["name"]), **fields)
     db.session.add(company)
     db.session.commit()
@@ -73,7 +75,7 @@ def get_contact(organization_id: str, contact_id: str) -> Contact:
 
 def create_contact(organization_id: str, data: Mapping[str, Any]) -> Contact:
     """Create a contact in the organization, optionally at one of its companies."""
-    fields = v.parse_fields(data, CONTACT_FIELD_PARSERS, required=frozenset({"name"}), read_only=READ_ONLY_FIELDS)
+    fields = v.parse_fields(data, CONTACT_FIELD_PARSERS, required=REQUIRED_TO_CREATE, read_only=READ_ONLY_FIELDS)
     company_id = fields.get("company_id")
     if company_id is not None and not is_owned(Company, organization_id, company_id):
         raise ValidationFailed({"company_id": "does not name a company of your organization."})
