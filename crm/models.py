@@ -25,6 +25,7 @@ from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 from crm.core.clock import now_utc
 from crm.core.database import db
 from crm.core.ids import new_id
+from crm.core.locales import DEFAULT_LANGUAGE, MAX_TIME_ZONE_LENGTH
 from crm.core.types import ExactJSON, Money, UTCDateTime
 
 ID = String(40)
@@ -105,6 +106,10 @@ class Organization(db.Model):
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=lambda: new_id("organization"))
     name: Mapped[str] = mapped_column(String(255), unique=True)
+    # What a member who has chosen neither sees: the language (when the browser asks for none the
+    # app speaks) and the time zone (None: the language's home zone, crm.core.locales).
+    locale: Mapped[str] = mapped_column(String(8), default=DEFAULT_LANGUAGE, server_default=DEFAULT_LANGUAGE)
+    time_zone: Mapped[str | None] = mapped_column(String(MAX_TIME_ZONE_LENGTH))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
 
@@ -119,6 +124,9 @@ class User(UserMixin, db.Model):
     name_norm: Mapped[str] = mapped_column(SORTABLE_TEXT)
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    # The user's own choices; None follows the browser and the organization.
+    locale: Mapped[str | None] = mapped_column(String(8))
+    time_zone: Mapped[str | None] = mapped_column(String(MAX_TIME_ZONE_LENGTH))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     organization: Mapped[Organization] = relationship(lazy="raise")
