@@ -13,6 +13,7 @@ from typing import Any
 from crm.core.currencies import ISO_4217
 from crm.core.errors import ValidationFailed
 from crm.core.ids import PREFIXES, id_pattern, is_id_of
+from crm.core.locales import time_zones
 
 MAX_AMOUNT = Decimal("9999999999999.99")
 MAX_MOMENT_LENGTH = 40
@@ -127,7 +128,7 @@ def collect_fields(
             try:
                 clean[name] = parsers[name](value)
             except FieldError as error:
-                errors[name] = str(error)
+                errors[name] = error.args[0]  # as raised: a Message keeps what a page translates
     for name in required - data.keys():
         errors[name] = "is required."
     return clean, errors
@@ -250,6 +251,13 @@ def choice(values: list[str]) -> Parser:
         return value
 
     return Parser(parse, {"type": "string", "enum": list(values)})
+
+
+@accepting({"type": "string", "description": "An IANA time zone, such as Asia/Tokyo or UTC."})
+def time_zone(value: Any) -> str:
+    if not isinstance(value, str) or value not in time_zones():
+        raise FieldError("must be a time zone such as Asia/Tokyo or UTC.")
+    return value
 
 
 def record_id(kind: str, what: str | None = None) -> Parser:

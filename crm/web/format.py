@@ -7,9 +7,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
 
 from flask import Flask
+from flask_babel import gettext
 
 from crm.core.clock import today_utc
 from crm.core.currencies import CURRENCY_SYMBOLS, WHOLE_CURRENCIES
+from crm.core.messages import Message
 from crm.deals.rules import (
     DEFAULT_CURRENCY,
     MAX_LOST_REASON_LENGTH,
@@ -64,6 +66,14 @@ def money(amount: Decimal | None, currency: str, *, estimate: bool = False) -> s
     text = f"{rounded:,.{places}f}"
     symbol = CURRENCY_SYMBOLS.get(currency)
     return f"{symbol}{text}" if symbol else f"{text} {currency}"
+
+
+def say(message: str) -> str:
+    """A message of the domain in the page's language: a Message through the catalog with its
+    parameters, any other text (a user's own words) as it is."""
+    if isinstance(message, Message):
+        return gettext(message.template, **message.params)
+    return message
 
 
 def stage_label(stage: Stage | str) -> str:
@@ -135,7 +145,7 @@ def _value_in_words(field: str, value: Any, currency: str | None, names: Mapping
 def register_formatting(app: Flask) -> None:
     app.jinja_env.filters.update(
         money=money, stage_label=stage_label, initials=initials, moment=moment, iso=iso, activity_text=activity_text,
-        changes_in_words=changes_in_words,
+        changes_in_words=changes_in_words, say=say,
     )
     app.jinja_env.globals.update(version_of=version_of, stages=list(Stage), stage_labels=STAGE_LABELS,
                                  field_labels=FIELD_LABELS, today=today_utc,
