@@ -12,10 +12,6 @@ def now_utc() -> datetime:
     return _stopped_at or datetime.now(UTC)
 
 
-def today_utc() -> date:
-    return now_utc().date()
-
-
 def today_in(zone: tzinfo) -> date:
     """The date it is now in a time zone: what "today" and "overdue" mean to someone living there."""
     return now_utc().astimezone(zone).date()
