@@ -17,6 +17,7 @@ from crm.core import validation as v
 from crm.core.clock import now_utc
 from crm.core.database import db
 from crm.core.errors import InvalidCredentials, ValidationFailed
+from crm.core.messages import msg
 from crm.models import AuthToken, Organization, User
 
 API_TOKEN_PREFIX = "crm_"
@@ -65,7 +66,7 @@ def create_api_token(email: str) -> IssuedToken:
     """Issue a long-lived API token for the user with that email."""
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
-        raise ValidationFailed({"email": "does not belong to any user."})
+        raise ValidationFailed({"email": msg("does not belong to any user.")})
     issued = _issue(user, "api", API_TOKEN_PREFIX + secrets.token_urlsafe(32), None)
     db.session.commit()
     return issued

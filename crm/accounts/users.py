@@ -13,10 +13,12 @@ from crm.core import validation as v
 from crm.core.database import db
 from crm.core.errors import ValidationFailed
 from crm.core.locales import DEFAULT_LANGUAGE, LANGUAGES, default_time_zone
+from crm.core.messages import msg
 from crm.core.text import fold
 from crm.models import AuthToken, Organization, User
 
 MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 1024
 LANGUAGE = v.choice(list(LANGUAGES))
 TIME_ZONE = v.time_zone
 
@@ -54,7 +56,7 @@ def create_user(
     # Hashed before the first query: no transaction stays open through the slow part (see sign_in).
     password_hash = generate_password_hash(fields["password"], method=current_app.config["PASSWORD_HASH_METHOD"])
     if db.session.scalar(select(User.id).where(User.email == fields["email"])):
-        raise ValidationFailed({"email": "is already taken."})
+        raise ValidationFailed({"email": msg("is already taken.")})
     organization = db.session.scalar(select(Organization).where(Organization.name == fields["organization"]))
     if organization is None:
         organization = Organization(name=fields["organization"], locale=LANGUAGE(organization_locale))
@@ -76,7 +78,7 @@ def set_active(email: str, active: bool) -> int:
     session and API token they hold is revoked in the same transaction. Answers how many were revoked."""
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
-        raise ValidationFailed({"email": "does not belong to any user."})
+        raise ValidationFailed({"email": msg("does not belong to any user.")})
     user.active = active
     revoked = 0
     if not active:
@@ -98,7 +100,7 @@ def configure_organization(name: str, data: Mapping[str, Any]) -> None:
     fields = v.parse_fields(data, {"locale": LANGUAGE, "time_zone": v.optional(TIME_ZONE)})
     organization = db.session.scalar(select(Organization).where(Organization.name == name))
     if organization is None:
-        raise ValidationFailed({"organization": "does not name an organization."})
+        raise ValidationFailed({"organization": msg("does not name an organization.")})
     for field, value in fields.items():
         setattr(organization, field, value)
     db.session.commit()
@@ -106,7 +108,7 @@ def configure_organization(name: str, data: Mapping[str, Any]) -> None:
 
 def _password(value: object) -> str:
     if not isinstance(value, str) or len(value) < MIN_PASSWORD_LENGTH:
-        raise v.FieldError(f"must be at least {MIN_PASSWORD_LENGTH} characters long.")
-    if len(value) > 1024:
-        raise v.FieldError("must be at most 1024 characters long.")
+        raise v.FieldError(msg("must be at least %(min)s characters long.", min=MIN_PASSWORD_LENGTH))
+    if len(value) > MAX_PASSWORD_LENGTH:
+        raise v.FieldError(msg("must be at most %(max)s characters long.", max=MAX_PASSWORD_LENGTH))
     return value

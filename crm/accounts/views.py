@@ -44,7 +44,7 @@ def login():
             email, request.form.get("password", ""), current_app.config["AUTH_SESSION_LIFETIME"], request.remote_addr
         )
     except (InvalidCredentials, RetryLater) as error:
-        page = make_response(render_template("accounts/login.html", next_page=next_page, email=email, error=str(error)))
+        page = make_response(render_template("accounts/login.html", next_page=next_page, email=email, error=error.message))
         page.status_code = status_of(error)
         if isinstance(error, RetryLater):
             page.headers["Retry-After"] = str(error.retry_after)
@@ -96,7 +96,7 @@ def render_settings(status: int = 200, errors: Mapping[str, str] | None = None, 
 def logout():
     """End the session on the server and forget the cookie."""
     revoke_current_session()
-    flash("You are signed out.", "info")
+    flash(_("You are signed out."), "info")
     response = redirect(url_for("auth_pages.login"), code=303)
     clear_session_cookie(response)
     return response
