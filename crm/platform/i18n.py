@@ -82,9 +82,16 @@ def extracted_messages() -> Catalog:
     """Every message the code and the templates mark for translation, as a catalog template."""
     # A fixed date, so that updating a catalog changes only its messages.
     template = Catalog(project="crm-deals", creation_date=datetime(2026, 12, 1, tzinfo=UTC), fuzzy=False)
-    for filename, lineno, message, comments, context in extract_from_dir(ROOT, SOURCES, keywords=KEYWORDS):
+    found = extract_from_dir(ROOT, SOURCES, keywords=KEYWORDS, directory_filter=_is_searched)
+    for filename, lineno, message, comments, context in found:
         template.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     return template
+
+
+def _is_searched(directory: str) -> bool:
+    """Every folder but hidden ones: Babel's own filter also skips those named _…, which would leave
+    out the templates' _macros/."""
+    return not os.path.basename(directory).startswith(".")
 
 
 def update_catalogs() -> None:
