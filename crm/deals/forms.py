@@ -13,6 +13,7 @@ from typing import Any
 
 from crm.accounts.users import Member
 from crm.core.currencies import CURRENCY_SYMBOLS, ISO_4217
+from crm.core.messages import Message, msg
 from crm.core.validation import FieldError
 from crm.deals import operations
 from crm.deals.idempotency import is_valid_key
@@ -82,7 +83,7 @@ def _read_value(read: FormInput, name: str, value: str, currency: str) -> None:
         try:
             read.fields[name] = read_amount(value, currency)
         except ValueError as problem:
-            read.refused[name] = str(problem)
+            read.refused[name] = problem.args[0]  # the Message itself, which a page can translate
     elif name == "probability":
         read.fields[name] = _number_or_text(unicodedata.normalize("NFKC", value))
     else:
@@ -109,19 +110,21 @@ def read_amount(text: str, currency: str) -> Decimal:
             raise ValueError(_accepted(currency))
         if currency in ISO_4217 and meant != currency:
             shown = meant if mark.upper() == meant else f"{meant} ({mark})"
-            raise ValueError(f"is in {shown}, but the deal's currency is {currency}.")
+            raise ValueError(msg("is in %(shown)s, but the deal's currency is %(currency)s.", shown=shown, currency=currency))
     return Decimal(parts["number"].replace(",", ""))
 
 
-def _accepted(currency: str) -> str:
+def _accepted(currency: str) -> Message:
     """What an amount may look like, with the marks the deal's currency accepts."""
-    if currency in ISO_4217:
-        marks = [*_MARKS_OF.get(currency, ()), currency]
-        marked = ", ".join(marks[:-1]) + " or " + marks[-1] if len(marks) > 1 else marks[0]
-    else:
-        marked = "the currency code"
-    return ("must be a number such as 1,200,000 or 1234.50 (commas between thousands, a period before "
-            f"the decimals), with or without {marked}.")
+    if currency not in ISO_4217:
+        return msg("must be a number such as 1,200,000 or 1234.50 (commas between thousands, a period before the "
+                   "decimals), with or without the currency code.")
+    *others, last = [*_MARKS_OF.get(currency, ()), currency]
+    if not others:
+        return msg("must be a number such as 1,200,000 or 1234.50 (commas between thousands, a period before the "
+                   "decimals), with or without %(mark)s.", mark=last)
+    return msg("must be a number such as 1,200,000 or 1234.50 (commas between thousands, a period before the "
+               "decimals), with or without %(marks)s or %(last)s.", marks=", ".join(others), last=last)
 
 
 def _number_or_text(value: str) -> Any:

@@ -1,6 +1,7 @@
 """Deal pages: the list, one deal with its history, the new and edit forms, delete."""
 
 from flask import Blueprint, flash, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from crm.core.errors import KeyReused, StaleVersion, ValidationFailed
@@ -46,7 +47,7 @@ def create():
         deal = deal_form.create_deal(current_user, request.form)
     except (ValidationFailed, KeyReused) as error:
         return _form_again(None, error)
-    flash(f"Created “{deal.name}”.", "success")
+    flash(_("Created “%(name)s”.", name=deal.name), "success")
     return redirect_to("deal_pages.show", deal_id=deal.id)
 
 
@@ -115,7 +116,7 @@ def update(deal_id: str):
         deal = operations.update_deal(current_user, deal_id, read.fields, form_version(), read.refused)
     except (ValidationFailed, StaleVersion) as error:
         return _form_again(queries.get_deal(current_user.organization_id, deal_id, with_relations=True), error)
-    flash(f"Saved “{deal.name}”.", "success")
+    flash(_("Saved “%(name)s”.", name=deal.name), "success")
     return redirect_to("deal_pages.show", deal_id=deal.id)
 
 
@@ -133,9 +134,10 @@ def delete(deal_id: str):
     try:
         operations.delete_deal(current_user, deal_id, form_version())
     except StaleVersion:
-        flash(f"“{deal.name}” changed after you asked to delete it, so it was kept. Review it before deleting.", "error")
+        flash(_("“%(name)s” changed after you asked to delete it, so it was kept. Review it before deleting.", name=deal.name),
+              "error")
         return redirect_to("deal_pages.show", deal_id=deal_id)
-    flash(f"Deleted “{deal.name}”.", "success")
+    flash(_("Deleted “%(name)s”.", name=deal.name), "success")
     return redirect_to("board.index")
 
 

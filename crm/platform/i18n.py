@@ -74,7 +74,10 @@ def compile_catalogs(target: Path) -> Path:
 
 # What the catalogs' extraction reads: the app's code and templates, with the marks it uses.
 SOURCES = [("crm/**.py", "python"), ("templates/**.html", "jinja2")]
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "msg": None}
+# pgettext: one English word with two meanings ("Email" the activity, "Email" the address) takes a
+# context, so that each meaning has its own translation.
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "msg": None,
+            "pgettext": ((1, "c"), 2), "lazy_pgettext": ((1, "c"), 2)}
 ROOT = CATALOGS.parent.parent
 
 

@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
 
 from babel import numbers
+from babel.lists import format_list
 from flask import Flask
 from flask_babel import (
     format_date,
@@ -17,6 +18,8 @@ from flask_babel import (
     get_locale,
     get_timezone,
     gettext,
+    lazy_gettext,
+    lazy_pgettext,
     to_user_timezone,
 )
 
@@ -33,33 +36,43 @@ from crm.deals.rules import (
     STAGES,
     version_of,
 )
-from crm.models import Activity, Stage, stage_table
+from crm.models import Activity, ActivityType, Stage, stage_table
 
-# What a page calls each field of a deal: the form's labels and the history's.
+# What a page calls each field of a deal: the form's labels and the history's, in the page's language.
 FIELD_LABELS = {
-    "name": "Name",
-    "amount": "Amount",
-    "currency": "Currency",
-    "stage": "Stage",
-    "probability": "Probability",
-    "company_id": "Company",
-    "contact_id": "Contact",
-    "assigned_member_id": "Assignee",
-    "expected_close_date": "Expected close date",
-    "won_date": "Won date",
-    "lost_reason": "Lost reason",
-    "note": "Note",
+    "name": lazy_gettext("Name"),
+    "amount": lazy_gettext("Amount"),
+    "currency": lazy_gettext("Currency"),
+    "stage": lazy_gettext("Stage"),
+    "probability": lazy_gettext("Probability"),
+    "company_id": lazy_gettext("Company"),
+    "contact_id": lazy_gettext("Contact"),
+    "assigned_member_id": lazy_gettext("Assignee"),
+    "expected_close_date": lazy_gettext("Expected close date"),
+    "won_date": lazy_gettext("Won date"),
+    "lost_reason": lazy_gettext("Lost reason"),
+    "note": lazy_pgettext("activity type", "Note"),
 }
 NO_VALUE = "—"
 
 STAGE_LABELS = stage_table({
-    Stage.LEAD: "Lead",
-    Stage.QUALIFICATION: "Qualification",
-    Stage.PROPOSAL: "Proposal",
-    Stage.NEGOTIATION: "Negotiation",
-    Stage.CLOSED_WON: "Won",
-    Stage.CLOSED_LOST: "Lost",
+    Stage.LEAD: lazy_gettext("Lead"),
+    Stage.QUALIFICATION: lazy_gettext("Qualification"),
+    Stage.PROPOSAL: lazy_gettext("Proposal"),
+    Stage.NEGOTIATION: lazy_gettext("Negotiation"),
+    Stage.CLOSED_WON: lazy_gettext("Won"),
+    Stage.CLOSED_LOST: lazy_gettext("Lost"),
 })
+# What a history calls each kind of activity: those a person logs and those the app records.
+ACTIVITY_TYPE_LABELS = {
+    ActivityType.CREATED: lazy_pgettext("activity type", "Created"),
+    ActivityType.UPDATED: lazy_pgettext("activity type", "Updated"),
+    ActivityType.STAGE_CHANGE: lazy_pgettext("activity type", "Stage change"),
+    ActivityType.NOTE: lazy_pgettext("activity type", "Note"),
+    ActivityType.CALL: lazy_pgettext("activity type", "Call"),
+    ActivityType.EMAIL: lazy_pgettext("activity type", "Email"),
+    ActivityType.MEETING: lazy_pgettext("activity type", "Meeting"),
+}
 # The longest text each field takes (the deal rules refuse more): what the forms' inputs allow.
 MAX_LENGTHS = {"name": MAX_NAME_LENGTH, "lost_reason": MAX_LOST_REASON_LENGTH, "note": MAX_NOTE_LENGTH,
                "content": MAX_NOTE_LENGTH}
@@ -132,7 +145,16 @@ def say(message: str) -> str:
 
 
 def stage_label(stage: Stage | str) -> str:
-    return STAGE_LABELS[Stage(stage)]
+    return str(STAGE_LABELS[Stage(stage)])
+
+
+def activity_type_label(kind: ActivityType | str) -> str:
+    return str(ACTIVITY_TYPE_LABELS[ActivityType(kind)])
+
+
+def or_list(items) -> str:
+    """Choices as the page's language lists them: "won or lost", "受注または失注"."""
+    return format_list([str(item) for item in items], style="or", locale=get_locale())
 
 
 def initials(name: str | None) -> str:
@@ -159,11 +181,15 @@ def iso(value: datetime | None) -> str:
 
 
 def activity_text(activity) -> str:
-    """A stage change reads as words on a page; the API keeps the exact `from → to` form."""
-    if activity.type.value == "stage_change" and " → " in activity.content:
+    """An entry without recorded changes in the page's language: what the app recorded, said from
+    its kind (a stage change from its stages; the API keeps the exact `from → to` form); a person's
+    entry, and an older update that kept only its English content, as written."""
+    if activity.type == ActivityType.CREATED:
+        return gettext("Deal created.")
+    if activity.type == ActivityType.STAGE_CHANGE and " → " in activity.content:
         before, after = activity.content.split(" → ", 1)
         if before in STAGES and after in STAGES:
-            return f"Moved from {stage_label(before)} to {stage_label(after)}"
+            return gettext("Moved from %(old)s to %(new)s", old=stage_label(before), new=stage_label(after))
     return activity.content
 
 
@@ -178,7 +204,7 @@ def changes_in_words(activity: Activity, names: Mapping[str, str]) -> list[Chang
     with records by name (names: id → name); empty for an activity that kept none."""
     return [
         ChangeInWords(
-            FIELD_LABELS[change["field"]],
+            str(FIELD_LABELS[change["field"]]),
             _value_in_words(change["field"], change["old"], change.get("old_currency", change.get("currency")), names),
             _value_in_words(change["field"], change["new"], change.get("currency"), names),
         )
@@ -208,6 +234,7 @@ def register_formatting(app: Flask) -> None:
     app.jinja_env.filters.update(
         money=money, number=number, percent=percent, day=day, stage_label=stage_label, initials=initials,
         moment=moment, iso=iso, activity_text=activity_text, changes_in_words=changes_in_words, say=say,
+        activity_type_label=activity_type_label, or_list=or_list,
     )
     app.jinja_env.globals.update(version_of=version_of, stages=list(Stage), stage_labels=STAGE_LABELS,
                                  field_labels=FIELD_LABELS, today=page_today,

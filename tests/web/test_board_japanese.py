@@ -94,7 +94,7 @@ def test_the_board_page_says_everything_in_japanese(web, make_deal, stopped_cloc
     assert qualification.one("span", cls="visually-hidden").text == "件"
     assert document.by_id("col-lead").one("span", cls="close-date").text.endswith("· 期限超過")
     assert document.by_id("col-proposal").one("span", cls="no-amount").text == "金額なし"
-    assert document.by_id("col-lead").one(cls="weighted-amount").text == "加重 ¥720,000"
+    assert document.by_id("col-lead").one(cls="weighted-amount").text == "加重 ￥720,000"
     assert document.by_id("col-closed_won").one("p", cls="empty-column").text == (
         "このフェーズにはまだ商談がありません。ここにカードをドラッグしてください。")
     assert document.by_id("recent-title").text == "最近の活動"
