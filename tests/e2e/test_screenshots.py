@@ -1,4 +1,5 @@
-"""Screenshots for the docs: a realistic demo board and one deal's page, 1440×900.
+"""Screenshots for the docs: a realistic demo board and one deal's page, 1440×900, in English and
+in Japanese.
 
 Runs on SQLite only (this module's own database_uri). The pictures go to a temporary folder, so a
 test run leaves the checkout as it was; to refresh the ones in the docs:
@@ -95,6 +96,21 @@ def test_docs_screenshots(app, page: Page, console_problems, tmp_path):
     page.evaluate("document.fonts.ready")
     page.screenshot(path=screenshots / "deal.png", animations="disabled")
 
-    for name in ("board.png", "deal.png"):
+    # The same pages for a Japanese member in Tokyo, chosen in the settings.
+    page.goto("/settings")
+    page.locator("#locale").select_option("ja")
+    page.locator("#time_zone").select_option("Asia/Tokyo")
+    page.locator("form.deal-form button[type=submit]").click()
+    expect(page.locator("html")).to_have_attribute("lang", "ja")
+    page.goto("/")
+    expect(page.locator("li.card").first).to_be_visible()
+    page.evaluate("document.fonts.ready")
+    page.screenshot(path=screenshots / "board-ja.png", animations="disabled")
+    page.goto(f"/deals/{deal_id}")
+    expect(page.locator("#feed")).to_contain_text("JST")
+    page.evaluate("document.fonts.ready")
+    page.screenshot(path=screenshots / "deal-ja.png", animations="disabled")
+
+    for name in ("board.png", "deal.png", "board-ja.png", "deal-ja.png"):
         assert (screenshots / name).stat().st_size > 10_000
     assert console_problems == [], console_problems

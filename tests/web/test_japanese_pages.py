@@ -10,7 +10,7 @@ from crm.accounts import users
 from crm.core.currencies import ISO_4217
 from tests.conftest import PASSWORD
 
-from .conftest import page_of, sign_in_through_form
+from .conftest import page_of, parse, sign_in_through_form
 
 JAPANESE = {"Accept-Language": "ja"}
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
@@ -45,7 +45,12 @@ def texts_a_reader_meets(node):
 
 def english_words(response, user_data=()) -> list[tuple[str, str]]:
     assert response.status_code < 500, response.status_code
-    document = page_of(response)
+    return english_words_in(response.get_data(as_text=True), user_data)
+
+
+def english_words_in(html: str, user_data=()) -> list[tuple[str, str]]:
+    """The texts of a page (with the element each belongs to) that hold an English word."""
+    document = parse(html)
     found = []
     for tag, text in texts_a_reader_meets(document):
         for datum in user_data:
