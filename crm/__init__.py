@@ -13,6 +13,7 @@ from crm.core.jsonio import ExactJSONProvider
 from crm.platform.config import configure_sqlite, engine_options, settings_from_environment
 from crm.platform.error_handlers import register_error_handlers
 from crm.platform.extensions import compress, login_manager, migrate
+from crm.platform.i18n import init_i18n
 from crm.platform.security import init_security
 from crm.routes import register_routes
 from crm.web import init_pages
@@ -44,6 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     login_manager.init_app(app)
     compress.init_app(app)
+    init_i18n(app)
     init_throttle(app)
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]

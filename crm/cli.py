@@ -12,6 +12,8 @@ from crm import backup, demo
 from crm.accounts import sessions, users
 from crm.core.database import db
 from crm.core.errors import ValidationFailed
+from crm.core.locales import DEFAULT_LANGUAGE, LANGUAGES, default_time_zone
+from crm.platform import i18n
 
 crm_cli = AppGroup("crm", help="Administer the CRM.")
 
@@ -29,13 +31,36 @@ def init_db():
 @click.option("--email", required=True)
 @click.option("--name", required=True)
 @click.option("--password", required=True, help="At least 8 characters.")
-def create_user(organization: str, email: str, name: str, password: str):
+@click.option("--locale", type=click.Choice(list(LANGUAGES)), default=DEFAULT_LANGUAGE, show_default=True,
+              help="The language of the organization, when it is new (ja also sets the time zone Asia/Tokyo).")
+def create_user(organization: str, email: str, name: str, password: str, locale: str):
     """Create a user (and their organization when it is new); print the user id."""
     try:
-        user = users.create_user(organization, email, name, password)
+        user = users.create_user(organization, email, name, password, locale)
     except ValidationFailed as error:
         _fail(error)
     click.echo(user.id)
+
+
+@crm_cli.command("configure-organization")
+@click.option("--org", "organization", required=True, help="Organization name.")
+@click.option("--locale", type=click.Choice(list(LANGUAGES)), required=True,
+              help="The language its members see until they choose one (and their browser asks for none).")
+@click.option("--time-zone", help="An IANA time zone such as Asia/Tokyo; default: the language's home time zone.")
+def configure_organization(organization: str, locale: str, time_zone: str | None):
+    """Set an organization's default language and time zone."""
+    try:
+        users.configure_organization(organization, {"locale": locale, "time_zone": time_zone})
+    except ValidationFailed as error:
+        _fail(error)
+    click.echo(f"{organization}: {locale}, {time_zone or default_time_zone(locale)}.")
+
+
+@crm_cli.command("update-catalogs")
+def update_catalogs():
+    """Bring the translation catalogs up to date with the code and templates (then translate what is new)."""
+    i18n.update_catalogs()
+    click.echo(f"Updated the catalogs in {i18n.CATALOGS}.")
 
 
 @crm_cli.command("create-token")

@@ -75,10 +75,13 @@ PUBLIC = {
     ("POST", "/api/v1/auth/sign-out"): "signing out",
     ("GET", "/api/v1/openapi.json"): "the API's contract (OpenAPI), public like the spec it follows",
     ("GET", "/api/docs"): "the API reference page built from that contract",
+    ("POST", "/language"): "the language menu, on the login page too (signed out it sets only the browser's cookie)",
 }
 
 # Every other route, with a body it would accept (JSON for the API, form fields for pages).
 ROUTE_BODIES: dict[tuple[str, str], dict | None] = {
+    ("GET", "/settings"): None,
+    ("POST", "/settings"): {"locale": "ja", "time_zone": "Asia/Tokyo"},
     ("GET", "/api/v1/crm/deals"): None,
     ("POST", "/api/v1/crm/deals"): {"name": "Sneaky deal"},
     ("GET", "/api/v1/crm/deals/<deal_id>"): None,
@@ -273,9 +276,14 @@ def browser_of(app, api_client) -> Browser:
     return Browser(client, api_client.user, api_client)
 
 
+RETURN_TO = re.compile(r'(name="return_to" value=")[^"]*')
+
+
 def normalized(response, ids: dict[str, str] | None = None) -> str:
-    """A page with its CSRF tokens and form keys (fresh on every render) and the ids it was asked about blanked."""
+    """A page with its CSRF tokens and form keys (fresh on every render), the address it was asked
+    for (which the language menu returns to) and the ids it was asked about blanked."""
     text = CSRF_VALUE.sub(r"\1<token>", response.get_data(as_text=True))
+    text = RETURN_TO.sub(r"\1<this page>", text)
     for name, value in (ids or {}).items():
         if name in ID_PARAMETERS:
             text = text.replace(value, f"<{name}>")

@@ -37,13 +37,13 @@ def set_session_cookie(response: Response, issued: IssuedToken) -> None:
         expires=issued.record.expires_at,
         httponly=True,
         samesite="Lax",
-        secure=_secure_cookie(),
+        secure=secure_cookie(),
     )
 
 
 def clear_session_cookie(response: Response) -> None:
     response.delete_cookie(
-        current_app.config["AUTH_COOKIE_NAME"], httponly=True, samesite="Lax", secure=_secure_cookie()
+        current_app.config["AUTH_COOKIE_NAME"], httponly=True, samesite="Lax", secure=secure_cookie()
     )
 
 
@@ -52,10 +52,10 @@ class SessionInterface(SecureCookieSessionInterface):
     cookie is; SameSite comes from SESSION_COOKIE_SAMESITE."""
 
     def get_cookie_secure(self, app: Flask) -> bool:
-        return _secure_cookie()
+        return secure_cookie()
 
 
-def _secure_cookie() -> bool:
+def secure_cookie() -> bool:
     """AUTH_COOKIE_SECURE forces it (say, for a proxy that does not tell); otherwise a request that
     came over HTTPS (directly, or through a TRUSTED_PROXIES proxy's X-Forwarded-Proto) gets it."""
     return current_app.config["AUTH_COOKIE_SECURE"] or request.is_secure

@@ -17,7 +17,8 @@ from crm.core import validation as v
 from crm.core.clock import now_utc
 from crm.core.database import db
 from crm.core.errors import InvalidCredentials, ValidationFailed
-from crm.models import AuthToken, User
+from crm.core.messages import msg
+from crm.models import AuthToken, Organization, User
 
 API_TOKEN_PREFIX = "crm_"
 
@@ -65,7 +66,7 @@ def create_api_token(email: str) -> IssuedToken:
     """Issue a long-lived API token for the user with that email."""
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
-        raise ValidationFailed({"email": "does not belong to any user."})
+        raise ValidationFailed({"email": msg("does not belong to any user.")})
     issued = _issue(user, "api", API_TOKEN_PREFIX + secrets.token_urlsafe(32), None)
     db.session.commit()
     return issued
@@ -79,10 +80,14 @@ def user_for_token(secret: str) -> Member | None:
     return None if found is None else Member(*found)
 
 
-_users, _tokens = User.__table__.c, AuthToken.__table__.c
+_users, _tokens, _organizations = User.__table__.c, AuthToken.__table__.c, Organization.__table__.c
 _MEMBER_BY_TOKEN = (
-    select(_users.id, _users.organization_id, _users.name, _users.email)
+    select(
+        _users.id, _users.organization_id, _users.name, _users.email, _users.locale, _organizations.locale,
+        _users.time_zone, _organizations.time_zone,
+    )
     .join_from(AuthToken.__table__, User.__table__, _tokens.user_id == _users.id)
+    .join(Organization.__table__, _organizations.id == _users.organization_id)
     .where(
         _tokens.token_hash == bindparam("token_hash"),
         _users.active.is_(True),

@@ -3,6 +3,7 @@
 from urllib.parse import parse_qs, urlsplit
 
 from flask import Blueprint, Response, flash, make_response, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from crm.board import columns as board
@@ -74,7 +75,7 @@ def move(deal_id: str):
     except (ValidationFailed, NotFound, StaleVersion) as error:
         return _refused(error)
     if not is_htmx():
-        flash(f"Moved “{deal.name}” to {stage_label(deal.stage)}.", "success")
+        flash(_("Moved “%(name)s” to %(stage)s.", name=deal.name, stage=stage_label(deal.stage)), "success")
         return redirect_to("board.index")
     affected = [deal.stage]
     if form.get("from_stage") in STAGES and form["from_stage"] != deal.stage:
@@ -104,7 +105,7 @@ def quick_add():
     except (ValidationFailed, KeyReused) as error:
         return _quick_add_again(values, error)
     if not is_htmx():
-        flash(f"Added “{deal.name}” to {stage_label(deal.stage)}.", "success")
+        flash(_("Added “%(name)s” to %(stage)s.", name=deal.name, stage=stage_label(deal.stage)), "success")
         return redirect_to("board.index")
     response = make_response(_new_deal_column(quick_added=deal))
     response.headers["HX-Trigger"] = "activity-changed"
@@ -182,9 +183,9 @@ def _cards_shown() -> dict[Stage, int]:
 def _refused(error: ValidationFailed | NotFound | StaleVersion) -> Response:
     """Why a move was refused, as text the board shows; a plain form gets it as a flash message."""
     if isinstance(error, NotFound):
-        message, status = "This deal no longer exists; it may have been deleted.", 404
+        message, status = _("This deal no longer exists; it may have been deleted."), 404
     elif isinstance(error, StaleVersion):
-        message, status = "Someone else changed this deal a moment ago; reload the board to see it, then move it again.", 409
+        message, status = _("Someone else changed this deal a moment ago; reload the board to see it, then move it again."), 409
     else:
         message, status = fields_sentence(error), 422
     if not is_htmx():

@@ -3,7 +3,7 @@ stop it: a verdict never depends on when, or for how long, the suite runs."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 
 _stopped_at: datetime | None = None
 
@@ -12,8 +12,9 @@ def now_utc() -> datetime:
     return _stopped_at or datetime.now(UTC)
 
 
-def today_utc() -> date:
-    return now_utc().date()
+def today_in(zone: tzinfo) -> date:
+    """The date it is now in a time zone: what "today" and "overdue" mean to someone living there."""
+    return now_utc().astimezone(zone).date()
 
 
 @contextmanager

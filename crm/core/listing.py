@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from crm.core.errors import BadParameter
+from crm.core.messages import msg
 from crm.core.validation import WholeNumbers
 
 T = TypeVar("T")
@@ -28,7 +29,7 @@ class Params:
         """The parameter's one value, or None when absent; given twice is an error, not a guess."""
         given = self._values.get(name) or []
         if len(given) > 1:
-            raise BadParameter(name, "is given more than once")
+            raise BadParameter(name, msg("is given more than once"))
         return given[0] if given else None
 
     def whole_number(self, name: str, *, default: int, minimum: int, cap: int | None = None) -> int:
@@ -40,9 +41,9 @@ class Params:
         numbers = WholeNumbers(minimum, MAX_POSITION if cap is None else cap)
         number = numbers.of_digits(raw)
         if number is None or number < numbers.low:
-            raise BadParameter(name, f"must be a whole number of at least {minimum}")
+            raise BadParameter(name, msg("must be a whole number of at least %(minimum)s", minimum=minimum))
         if number > numbers.high and cap is None:
-            raise BadParameter(name, f"must be at most {MAX_POSITION}")
+            raise BadParameter(name, msg("must be at most %(max)s", max=MAX_POSITION))
         return min(number, numbers.high)
 
     def choice(self, name: str, choices: Sequence[str], *, default: str | None = None) -> str | None:
@@ -51,7 +52,7 @@ class Params:
         if raw is None or raw == "":
             return default
         if raw not in choices:
-            raise BadParameter(name, f"must be one of: {', '.join(choices)}")
+            raise BadParameter(name, msg("must be one of: %(choices)s", choices=", ".join(choices)))
         return raw
 
     def search(self, name: str = "search") -> str | None:
@@ -60,9 +61,9 @@ class Params:
         if raw is None or not raw.strip():
             return None
         if len(raw) > MAX_SEARCH_LENGTH:
-            raise BadParameter(name, f"must be at most {MAX_SEARCH_LENGTH} characters long")
+            raise BadParameter(name, msg("must be at most %(max)s characters long", max=MAX_SEARCH_LENGTH))
         if "\x00" in raw:
-            raise BadParameter(name, "must not contain NUL characters")
+            raise BadParameter(name, msg("must not contain NUL characters"))
         return raw.strip()
 
 

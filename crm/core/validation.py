@@ -13,6 +13,8 @@ from typing import Any
 from crm.core.currencies import ISO_4217
 from crm.core.errors import ValidationFailed
 from crm.core.ids import PREFIXES, id_pattern, is_id_of
+from crm.core.locales import time_zones
+from crm.core.messages import msg
 
 MAX_AMOUNT = Decimal("9999999999999.99")
 MAX_MOMENT_LENGTH = 40
@@ -120,16 +122,16 @@ def collect_fields(
     clean: dict[str, Any] = {}
     for name, value in data.items():
         if name in read_only:
-            errors[name] = "is read-only and cannot be set."
+            errors[name] = msg("is read-only and cannot be set.")
         elif name not in parsers:
-            errors[name] = "is not a known field."
+            errors[name] = msg("is not a known field.")
         else:
             try:
                 clean[name] = parsers[name](value)
             except FieldError as error:
-                errors[name] = str(error)
+                errors[name] = error.args[0]  # as raised: a Message keeps what a page translates
     for name in required - data.keys():
-        errors[name] = "is required."
+        errors[name] = msg("is required.")
     return clean, errors
 
 
@@ -149,14 +151,14 @@ def text(max_length: int, *, multiline: bool = False) -> Parser:
 
     def parse(value: Any) -> str:
         if not isinstance(value, str):
-            raise FieldError("must be a string.")
+            raise FieldError(msg("must be a string."))
         value = value.strip()
         if not value:
-            raise FieldError("must not be empty.")
+            raise FieldError(msg("must not be empty."))
         if len(value) > max_length:
-            raise FieldError(f"must be at most {max_length} characters long.")
+            raise FieldError(msg("must be at most %(max)s characters long.", max=max_length))
         if has_control_characters(value, allowed=allowed):
-            raise FieldError("must not contain control characters.")
+            raise FieldError(msg("must not contain control characters."))
         return value
 
     allowed_class = _CONTROL_BUT_LINE_BREAKS if multiline else _CONTROL
@@ -177,7 +179,7 @@ def whole_number(low: int, high: int) -> Parser:
     def parse(value: Any) -> int:
         number = numbers.of_json(value)
         if number is None:
-            raise FieldError(f"must be a whole number from {low} to {high}.")
+            raise FieldError(msg("must be a whole number from %(low)s to %(high)s.", low=low, high=high))
         return number
 
     return Parser(parse, numbers.schema)
@@ -194,16 +196,16 @@ def whole_number(low: int, high: int) -> Parser:
 def money(value: Any) -> Decimal:
     """A non-negative amount with at most two decimal places."""
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
-        raise FieldError("must be a number.")
+        raise FieldError(msg("must be a number."))
     amount = Decimal(value)
     if not amount.is_finite():
-        raise FieldError("must be a finite number.")
+        raise FieldError(msg("must be a finite number."))
     if amount < 0:
-        raise FieldError("must not be negative.")
+        raise FieldError(msg("must not be negative."))
     if amount > MAX_AMOUNT:
-        raise FieldError(f"must be at most {MAX_AMOUNT:,}.")
+        raise FieldError(msg("must be at most %(max)s.", max=format(MAX_AMOUNT, ",")))
     if amount != amount.quantize(Decimal("0.01")):
-        raise FieldError("must have at most two decimal places.")
+        raise FieldError(msg("must have at most two decimal places."))
     return amount.quantize(Decimal("0.01"))
 
 
@@ -212,7 +214,7 @@ def money(value: Any) -> Decimal:
 def currency(value: Any) -> str:
     """An ISO 4217 currency code; lower case is accepted and stored upper case."""
     if not isinstance(value, str) or value.upper() not in ISO_4217:
-        raise FieldError("must be a three-letter ISO 4217 currency code, such as JPY or USD.")
+        raise FieldError(msg("must be a three-letter ISO 4217 currency code, such as JPY or USD."))
     return value.upper()
 
 
@@ -221,11 +223,11 @@ def currency(value: Any) -> str:
 def calendar_date(value: Any) -> date:
     """A real calendar date written YYYY-MM-DD."""
     if not isinstance(value, str) or not _DATE.fullmatch(value):
-        raise FieldError("must be a date written YYYY-MM-DD.")
+        raise FieldError(msg("must be a date written YYYY-MM-DD."))
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise FieldError("is not a real calendar date.") from None
+        raise FieldError(msg("is not a real calendar date.")) from None
 
 
 @accepting({"type": "string", "maxLength": MAX_MOMENT_LENGTH,
@@ -233,12 +235,12 @@ def calendar_date(value: Any) -> date:
 def moment(value: Any) -> datetime:
     """An ISO 8601 date or date-time; without an offset it is taken as UTC."""
     if not isinstance(value, str) or len(value) > MAX_MOMENT_LENGTH:
-        raise FieldError("must be an ISO 8601 date-time such as 2026-01-15T09:00:00Z.")
+        raise FieldError(msg("must be an ISO 8601 date-time such as 2026-01-15T09:00:00Z."))
     try:
         parsed = datetime.fromisoformat(value)
         return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
     except (ValueError, OverflowError):
-        raise FieldError("must be an ISO 8601 date-time such as 2026-01-15T09:00:00Z.") from None
+        raise FieldError(msg("must be an ISO 8601 date-time such as 2026-01-15T09:00:00Z.")) from None
 
 
 def choice(values: list[str]) -> Parser:
@@ -246,19 +248,35 @@ def choice(values: list[str]) -> Parser:
 
     def parse(value: Any) -> str:
         if not isinstance(value, str) or value not in values:
-            raise FieldError(f"must be one of: {', '.join(values)}.")
+            raise FieldError(msg("must be one of: %(choices)s.", choices=", ".join(values)))
         return value
 
     return Parser(parse, {"type": "string", "enum": list(values)})
 
 
-def record_id(kind: str, what: str | None = None) -> Parser:
-    """A string shaped like an id of that kind (what a message calls it, if not its kind's name);
-    whether it exists is the domain's question."""
+@accepting({"type": "string", "description": "An IANA time zone, such as Asia/Tokyo or UTC."})
+def time_zone(value: Any) -> str:
+    if not isinstance(value, str) or value not in time_zones():
+        raise FieldError(msg("must be a time zone such as Asia/Tokyo or UTC."))
+    return value
+
+
+# What a field naming a record says of a value shaped like no id of that kind: a whole sentence
+# for each kind a field names (a field naming a user names a member). The other kinds' parsers only
+# describe an id in a document.
+_NOT_AN_ID = {
+    "company": msg("must be a company id."),
+    "contact": msg("must be a contact id."),
+    "user": msg("must be a member (user) id."),
+}
+
+
+def record_id(kind: str) -> Parser:
+    """A string shaped like an id of that kind; whether it exists is the domain's question."""
 
     def parse(value: Any) -> str:
         if not is_id_of(kind, value):
-            raise FieldError(f"must be a {what or kind} id.")
+            raise FieldError(_NOT_AN_ID[kind])
         return value
 
     return Parser(parse, {"type": "string", "pattern": f"^{id_pattern(kind)}$",
@@ -276,5 +294,5 @@ def email(value: Any) -> str:
     """An email address, stored lower case."""
     if (not isinstance(value, str) or len(value) > MAX_EMAIL_LENGTH or not _EMAIL.fullmatch(value.strip())
             or has_control_characters(value)):
-        raise FieldError("must be an email address.")
+        raise FieldError(msg("must be an email address."))
     return value.strip().lower()

@@ -23,6 +23,7 @@ from crm.deals.rules import (
     DEFAULT_CURRENCY,
     NEW_DEAL_STAGE,
     READ_ONLY_FIELDS,
+    REFERENCES,
     REQUIRED_TO_CREATE,
     REQUIRED_TO_LOG,
     REQUIRED_TO_MOVE,
@@ -44,7 +45,7 @@ def add_activity(actor: Member, deal_id: str, data: Mapping[str, Any]) -> Activi
     with _transaction():
         deal = get_deal(actor.organization_id, deal_id)
         if fields.get("contact_id") and not is_owned(Contact, actor.organization_id, fields["contact_id"]):
-            raise ValidationFailed({"contact_id": "does not name a contact of your organization."})
+            raise ValidationFailed({"contact_id": REFERENCES["contact_id"][1]})
         activity = History(deal, actor, now_utc()).record(
             ActivityType(fields["type"]), fields["content"], contact_id=fields.get("contact_id")
         )

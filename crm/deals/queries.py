@@ -11,6 +11,7 @@ from crm.core.database import db
 from crm.core.errors import BadParameter, NotFound
 from crm.core.ids import is_id_of
 from crm.core.listing import Page, Params, Window
+from crm.core.messages import msg
 from crm.deals import totals
 from crm.deals.rules import STAGES, UNASSIGNED
 from crm.deals.search import deal_name_contains, looks_up_matches
@@ -46,7 +47,7 @@ class DealFilter:
         if assignee == "me" and me is not None:
             assignee = me
         elif assignee not in (None, UNASSIGNED) and not is_id_of("user", assignee):
-            raise BadParameter("assignee", "must be me, none or a member id")
+            raise BadParameter("assignee", msg("must be me, none or a member id"))
         return cls(
             search=params.search() if "search" in offered else None,
             stage=Stage(stage) if stage else None,

@@ -8,6 +8,7 @@ from typing import Any
 
 from crm.core import validation as v
 from crm.core.errors import ValidationFailed
+from crm.core.messages import msg
 from crm.directory.queries import is_owned
 from crm.models import (
     CLOSED_STAGES,
@@ -34,7 +35,7 @@ DEAL_FIELD_PARSERS: dict[str, v.Parser] = {
     "stage": v.choice(STAGES),
     "company_id": v.optional(v.record_id("company")),
     "contact_id": v.optional(v.record_id("contact")),
-    "assigned_member_id": v.optional(v.record_id("user", "member (user)")),
+    "assigned_member_id": v.optional(v.record_id("user")),
     "expected_close_date": v.optional(v.calendar_date),
     "probability": v.optional(v.whole_number(0, 100)),
     "lost_reason": v.optional(v.text(MAX_LOST_REASON_LENGTH, multiline=True)),
@@ -54,11 +55,12 @@ REQUIRED_TO_LOG = frozenset({"type", "content"})
 STAGE_CHANGE_PARSERS = {name: DEAL_FIELD_PARSERS[name] for name in ("stage", "lost_reason", "note")}
 # The deal's fields whose changes the history keeps (Activity.changes), in the API's order.
 RECORDED_FIELDS = [name for name in DEAL_FIELD_PARSERS if name != "note"]
-# Fields that name another record of the organization: its model, and what a message calls it.
+# Fields that name another record of the organization: its model, and what is said of an id that
+# names none of the organization's.
 REFERENCES = {
-    "company_id": (Company, "company"),
-    "contact_id": (Contact, "contact"),
-    "assigned_member_id": (User, "member"),
+    "company_id": (Company, msg("does not name a company of your organization.")),
+    "contact_id": (Contact, msg("does not name a contact of your organization.")),
+    "assigned_member_id": (User, msg("does not name a member of your organization.")),
 }
 UNASSIGNED = "none"
 READ_ONLY_FIELDS = frozenset({"id", "created_at", "updated_at", "deleted_at", "organization_id"})
@@ -103,11 +105,12 @@ def settle_stage(deal: Deal, previous: Stage | None, sent: Mapping[str, Any], no
             deal.lost_reason = None
     expected = PROBABILITY_OF_CLOSED.get(deal.stage)
     if expected is not None and deal.probability != expected:
-        errors["probability"] = f"must be {expected} for a deal in stage {deal.stage.value}."
+        errors["probability"] = msg("must be %(probability)s for a deal in stage %(stage)s.", probability=expected,
+                                     stage=deal.stage.value)
     if deal.won_date is not None and deal.stage not in STAGE_BOUND_FIELDS["won_date"]:
-        errors["won_date"] = "can only be set on a deal in stage closed_won."
+        errors["won_date"] = msg("can only be set on a deal in stage closed_won.")
     if deal.lost_reason is not None and deal.stage not in STAGE_BOUND_FIELDS["lost_reason"]:
-        errors["lost_reason"] = "can only be set on a deal in stage closed_lost."
+        errors["lost_reason"] = msg("can only be set on a deal in stage closed_lost.")
     return errors
 
 
@@ -123,10 +126,10 @@ def refuse_all(*problems: dict[str, str]) -> None:
 def reference_errors(organization_id: str, fields: Mapping[str, Any]) -> dict[str, str]:
     """What is wrong with ids that do not name a record of the caller's organization."""
     errors = {}
-    for field, (model, what) in REFERENCES.items():
+    for field, (model, refusal) in REFERENCES.items():
         record_id = fields.get(field)
         if record_id is not None and not is_owned(model, organization_id, record_id):
-            errors[field] = f"does not name a {what} of your organization."
+            errors[field] = refusal
     return errors
 
 

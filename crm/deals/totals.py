@@ -14,6 +14,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 
 from crm.core.database import db, insert_or_merge
 from crm.core.errors import ValidationFailed
+from crm.core.messages import msg
 from crm.core.types import MONEY_PLACES, hundredths
 from crm.models import Deal, DealStageTotal, Stage
 
@@ -155,7 +156,8 @@ def _add(organization_id: str, stage: Stage, currency: str, delta: list[int]) ->
         db.session.execute(upsert)
     except (IntegrityError, DataError):  # the sums left the 64-bit range (see DealStageTotal)
         raise ValidationFailed(
-            {"amount": f"would take the {stage.value} {currency} total beyond what the pipeline can add up."}
+            {"amount": msg("would take the %(stage)s %(currency)s total beyond what the pipeline can add up.",
+                           stage=stage.value, currency=currency)}
         ) from None
 
 

@@ -11,6 +11,7 @@ from crm.core.database import db
 from crm.core.errors import NotFound, ValidationFailed
 from crm.core.ids import is_id_of
 from crm.core.listing import LIST_LIMIT_CAP, Page, Params, Window
+from crm.core.messages import msg
 from crm.core.text import contains_pattern, fold
 from crm.models import Company, Contact, User
 
@@ -78,7 +79,7 @@ def create_contact(organization_id: str, data: Mapping[str, Any]) -> Contact:
     fields = v.parse_fields(data, CONTACT_FIELD_PARSERS, required=REQUIRED_TO_CREATE, read_only=READ_ONLY_FIELDS)
     company_id = fields.get("company_id")
     if company_id is not None and not is_owned(Company, organization_id, company_id):
-        raise ValidationFailed({"company_id": "does not name a company of your organization."})
+        raise ValidationFailed({"company_id": msg("does not name a company of your organization.")})
     contact = Contact(organization_id=organization_id, name_norm=fold(fields["name"]), **fields)
     db.session.add(contact)
     db.session.commit()

@@ -2,6 +2,7 @@
 Whatever a failed request began in the database is rolled back first."""
 
 from flask import Flask
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -10,8 +11,10 @@ from werkzeug.exceptions import BadHost, HTTPException
 from crm.api.errors import ApiError, api_error_response, domain_error_response, http_error_response, is_api_request
 from crm.core.database import db
 from crm.core.errors import DatabaseUnavailable, DomainError
+from crm.core.messages import msg
 from crm.platform.extensions import login_manager
-from crm.web.error_pages import domain_error_page, error_page, plain_error
+from crm.web.error_pages import domain_error_page, error_page, http_error_page, plain_error
+from crm.web.format import say
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -27,7 +30,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
-        return error_page(400, "This form has expired or did not come from this site. Reload the page and try again.")
+        return error_page(400, _("This form has expired or did not come from this site. Reload the page and try again."))
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
@@ -35,8 +38,8 @@ def register_error_handlers(app: Flask) -> None:
         if is_api_request():
             return http_error_response(error)
         if isinstance(error, BadHost):  # a Host header no URL can be built for: no page around the message
-            return plain_error(400, "The Host header of this request is not a valid host name.")
-        return error_page(error.code or 500, error.description or error.name)
+            return plain_error(400, _("The Host header of this request is not a valid host name."))
+        return http_error_page(error)
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(PoolTimeout)
@@ -55,7 +58,7 @@ def register_error_handlers(app: Flask) -> None:
     def internal_error(error):
         # Flask has logged the exception with its traceback before calling this.
         db.session.rollback()
-        message = "Something went wrong on our side; nothing was saved."
+        message = msg("Something went wrong on our side; nothing was saved.")
         if is_api_request():
             return api_error_response(ApiError(500, "internal_error", message))
-        return error_page(500, message)
+        return error_page(500, say(message))

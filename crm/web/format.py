@@ -2,14 +2,27 @@
 and the changes an activity records."""
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from copy import copy
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
 
+from babel import numbers
 from flask import Flask
+from flask_babel import (
+    format_date,
+    format_datetime,
+    format_number,
+    format_percent,
+    get_locale,
+    get_timezone,
+    gettext,
+    to_user_timezone,
+)
 
-from crm.core.clock import today_utc
+from crm.core.clock import today_in
 from crm.core.currencies import CURRENCY_SYMBOLS, WHOLE_CURRENCIES
+from crm.core.messages import Message
 from crm.deals.rules import (
     DEFAULT_CURRENCY,
     MAX_LOST_REASON_LENGTH,
@@ -52,18 +65,70 @@ MAX_LENGTHS = {"name": MAX_NAME_LENGTH, "lost_reason": MAX_LOST_REASON_LENGTH, "
                "content": MAX_NOTE_LENGTH}
 
 
+# How a page writes a day and a moment in each language, as Babel patterns: English keeps the ISO
+# order its pages have always shown, Japanese its own short forms (2026/03/31, 2026/03/31 18:00).
+DAY_FORMATS = {"en": "yyyy-MM-dd", "ja": "short"}
+MOMENT_FORMATS = {"en": "yyyy-MM-dd HH:mm", "ja": "short"}
+
+
 def money(amount: Decimal | None, currency: str, *, estimate: bool = False) -> str:
-    """¥1,200,000 / $1,234.50 / 1,234.50 CHF; an empty string for no amount. A currency without
-    minor units (yen) shows them only when an exact amount has some, so that ¥12.50 never reads
-    as ¥13; an estimate (a weighted total) is shown in whole yen."""
+    """An amount as the page's language writes it: ¥1,200,000 / $1,234.50 / 1,234.50 CHF in English,
+    ￥1,200,000 in Japanese; an empty string for no amount. A currency without minor units (yen)
+    shows them only when an exact amount has some, so that ¥12.50 never reads as ¥13; an estimate
+    (a weighted total) is shown in whole yen. A currency without a symbol of its own is written
+    with its code after the number (Babel would glue the code before it: CHF1,234.50)."""
     if amount is None:
         return ""
     whole = estimate or Decimal(amount) == Decimal(amount).to_integral_value()
     places = 0 if currency in WHOLE_CURRENCIES and whole else 2
+    # Rounded here, half up, so that Babel (which rounds half to even) has nothing left to round.
     rounded = Decimal(amount).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    text = f"{rounded:,.{places}f}"
-    symbol = CURRENCY_SYMBOLS.get(currency)
-    return f"{symbol}{text}" if symbol else f"{text} {currency}"
+    locale = get_locale()
+    if currency in CURRENCY_SYMBOLS:
+        pattern = _with_places(locale.currency_formats["standard"], places)
+        return numbers.format_currency(rounded, currency, pattern, locale=locale, currency_digits=False)
+    number_pattern = _with_places(locale.decimal_formats[None], places)
+    return f"{numbers.format_decimal(rounded, number_pattern, locale=locale)} {currency}"
+
+
+def _with_places(pattern: numbers.NumberPattern, places: int) -> numbers.NumberPattern:
+    """The locale's number pattern with exactly `places` decimals, whatever the currency's own."""
+    fixed = copy(pattern)
+    fixed.frac_prec = (places, places)
+    return fixed
+
+
+def number(value: int) -> str:
+    """A count as the page's language writes it: 30,021."""
+    return format_number(value)
+
+
+def percent(value: int) -> str:
+    """A probability (0 to 100) as the page's language writes a percentage: 60%."""
+    return format_percent(Decimal(value) / 100)
+
+
+def day(value: date | datetime | None) -> str:
+    """A date as the page's language writes it (2026-03-31; 2026/03/31); of a moment, the date it
+    was in the member's time zone."""
+    return "" if value is None else format_date(value, DAY_FORMATS[_language()])
+
+
+def page_today() -> date:
+    """Today in the member's time zone: what "overdue" means on their pages (the API keeps UTC)."""
+    return today_in(get_timezone())
+
+
+def _language() -> str:
+    return get_locale().language
+
+
+def say(message: str) -> str:
+    """A message of the domain in the page's language: a Message through the catalog with its
+    parameters, any other text (a user's own words) as it is."""
+    if isinstance(message, Message):
+        return gettext(message.template, **message.params)
+    return message
 
 
 def stage_label(stage: Stage | str) -> str:
@@ -81,10 +146,15 @@ def initials(name: str | None) -> str:
 
 
 def moment(value: datetime | None) -> str:
-    return "" if value is None else value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    """A moment in the member's time zone, as the page's language writes it, with the zone's
+    abbreviation: 2026-03-31 18:00 JST; 2026/03/31 18:00 JST."""
+    if value is None:
+        return ""
+    return f"{format_datetime(value, MOMENT_FORMATS[_language()])} {to_user_timezone(value).tzname()}"
 
 
 def iso(value: datetime | None) -> str:
+    """A moment in UTC for machines (a <time> element's datetime), whatever the member's zone."""
     return "" if value is None else value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -124,9 +194,11 @@ def _value_in_words(field: str, value: Any, currency: str | None, names: Mapping
     if field == "stage":
         return stage_label(value)
     if field == "probability":
-        return f"{value}%"
+        return percent(value)
     if field == "won_date":
-        return value[:10]  # the API's UTC timestamp, read as the day the deal was won
+        return day(datetime.fromisoformat(value))  # the API's UTC timestamp: the day it was where the member is
+    if field == "expected_close_date":
+        return day(date.fromisoformat(value))
     if field in REFERENCES:
         return names.get(value, value)
     return str(value)
@@ -134,10 +206,10 @@ def _value_in_words(field: str, value: Any, currency: str | None, names: Mapping
 
 def register_formatting(app: Flask) -> None:
     app.jinja_env.filters.update(
-        money=money, stage_label=stage_label, initials=initials, moment=moment, iso=iso, activity_text=activity_text,
-        changes_in_words=changes_in_words,
+        money=money, number=number, percent=percent, day=day, stage_label=stage_label, initials=initials,
+        moment=moment, iso=iso, activity_text=activity_text, changes_in_words=changes_in_words, say=say,
     )
     app.jinja_env.globals.update(version_of=version_of, stages=list(Stage), stage_labels=STAGE_LABELS,
-                                 field_labels=FIELD_LABELS, today=today_utc,
+                                 field_labels=FIELD_LABELS, today=page_today,
                                  max_lengths=MAX_LENGTHS, default_currency_symbol=CURRENCY_SYMBOLS[DEFAULT_CURRENCY],
                                  new_deal_stage=NEW_DEAL_STAGE)

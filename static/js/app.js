@@ -147,20 +147,23 @@
     });
   });
 
-  function refused(event, fallback) {
+  /* Why a move was refused: the server's answer, else the board's own text for the case (text
+     names a data-text-… attribute of the board, which the page renders in the reader's language). */
+  function refused(event, text) {
     var form = event.target;
     if (!form.classList || !form.classList.contains("move-form")) return;
     var card = cardOf(form);
     var xhr = event.detail.xhr;
+    var board = card.closest(".board-layout");
     putBack(card);
-    showMessage((xhr && xhr.status && xhr.responseText) || fallback, true);
+    showMessage((xhr && xhr.status && xhr.responseText) || board.dataset[text], true);
   }
 
   document.addEventListener("htmx:responseError", function (event) {
-    refused(event, "The move was refused.");
+    refused(event, "textMoveRefused");
   });
   document.addEventListener("htmx:sendError", function (event) {
-    refused(event, "The server could not be reached; the deal was not moved.");
+    refused(event, "textMoveUnreachable");
   });
 
   /* While an input method composes text (Japanese kana to kanji, say), its keystrokes are not the

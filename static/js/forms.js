@@ -45,6 +45,8 @@
   document.addEventListener("change", function (event) {
     var form = event.target.form;
     if (event.target.name === "stage" && form && stageForms(form).length) follow(form, false);
+    /* A menu that acts when chosen (the language menu); its button serves without a script. */
+    if (form && event.target.hasAttribute("data-submit-on-change")) form.requestSubmit();
   });
 
   /* Forms swapped in by htmx (a refused submit answers the form again) start the same way. */

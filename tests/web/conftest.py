@@ -136,7 +136,7 @@ def column(document: Node, stage: str) -> Node:
 
 
 def column_count(document: Node, stage: str) -> int:
-    return int(column(document, stage).one("span", cls="count").text)
+    return int(column(document, stage).one("span", cls="count").text.replace(",", ""))
 
 
 def card_names(node: Node) -> list[str]:
