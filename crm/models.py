@@ -228,7 +228,7 @@ class Deal(db.Model):
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=lambda: new_id("deal"))
     organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"))
     name: Mapped[str] = mapped_column(String(255))
-    # The name folded (NFKC, casefold) for case-insensitive search and sorting in any script.
+    # The name folded (crm.core.text.fold) for case-insensitive search and sorting in any script.
     name_norm: Mapped[str] = mapped_column(SORTABLE_TEXT)
     amount: Mapped[Decimal | None] = mapped_column(Money)
     currency: Mapped[str] = mapped_column(String(3))

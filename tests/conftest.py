@@ -4,6 +4,7 @@ each with a freshly migrated, empty database; API clients signed in as users of 
 import os
 import shutil
 import uuid
+from contextlib import contextmanager
 from datetime import UTC, datetime, time
 from itertools import count
 
@@ -45,10 +46,10 @@ def app_config(database_uri: str) -> dict:
     }
 
 
-def _migrate(database_uri: str) -> None:
+def migrate(database_uri: str, revision: str = "head") -> None:
     app = create_app(app_config(database_uri))
     with app.app_context():
-        upgrade()
+        upgrade(revision=revision)
         db.engine.dispose()
 
 
@@ -56,25 +57,33 @@ def _migrate(database_uri: str) -> None:
 def sqlite_template(tmp_path_factory):
     """A SQLite file migrated once; each test gets a copy."""
     path = tmp_path_factory.mktemp("template") / "crm.sqlite3"
-    _migrate(f"sqlite:///{path}")
+    migrate(f"sqlite:///{path}")
     return path
 
 
-@pytest.fixture(scope="session")
-def postgres_uri():
-    """A schema of its own in the test database, migrated once and dropped at the end."""
+@contextmanager
+def postgres_schema():
+    """A new, empty schema of its own in the test database (its URI), dropped at the end."""
     schema = f"crm_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(POSTGRES_URL)
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     separator = "&" if "?" in POSTGRES_URL else "?"
     # public stays on the path: extensions such as pg_trgm live there.
-    uri = f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}%2Cpublic"
-    _migrate(uri)
-    yield uri
-    with admin.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    try:
+        yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}%2Cpublic"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_uri():
+    """A schema of its own in the test database, migrated once and dropped at the end."""
+    with postgres_schema() as uri:
+        migrate(uri)
+        yield uri
 
 
 @pytest.fixture(params=DATABASES)

@@ -3,12 +3,13 @@ migration that rebuilds the deals table on SQLite keeps its search triggers and 
 
 import ast
 import shutil
+from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from flask_migrate import upgrade
+from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
@@ -18,7 +19,7 @@ from crm.core.database import db
 from crm.core.listing import Window
 from crm.deals import operations, queries
 from crm.models import is_dialect_specific
-from tests.conftest import PASSWORD, app_config
+from tests.conftest import DATABASES, PASSWORD, ApiClient, app_config, migrate, postgres_schema
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations" / "versions"
 SEARCH_TRIGGERS = {"deals_fts_after_insert", "deals_fts_after_update", "deals_fts_after_delete"}
@@ -186,3 +187,61 @@ def test_database_refuses_rows_that_break_the_rules(app, amount, stage):
         with pytest.raises(IntegrityError):
             connection.execute(text(INSERT_DEAL), {"amount": amount, "stage": stage})
         connection.rollback()
+
+
+@pytest.fixture(params=DATABASES)
+def app_before_kana_folding(request, tmp_path):
+    """An app on a new database migrated up to 0012, the last revision whose keys kept katakana as written."""
+    sqlite = nullcontext(f"sqlite:///{tmp_path / 'crm.sqlite3'}")
+    with postgres_schema() if request.param == "postgresql" else sqlite as uri:
+        migrate(uri, revision="0012")
+        app = create_app(app_config(uri))
+        yield app
+        with app.app_context():
+            db.engine.dispose()
+
+
+# A katakana name of each table with a folded key, and the hiragana a user types to find it.
+KANA_NAMES = {
+    "deals": ("/api/v1/crm/deals", "テスト案件", "てすと"),  # three kana: through the trigram index
+    "companies": ("/api/v1/crm/companies", "サクラ電機", "さくら"),
+    "contacts": ("/api/v1/crm/contacts", "タナカ", "たなか"),
+    "users": ("/api/v1/crm/members", "スズキ", "すずき"),
+}
+
+
+def test_names_written_before_migration_0013_are_found_in_either_kana_after_it(app_before_kana_folding):
+    app = app_before_kana_folding
+    api = client_of_a_new_user(app, name=KANA_NAMES["users"][1])
+    for table in ("deals", "companies", "contacts"):
+        path, name, _ = KANA_NAMES[table]
+        assert api.post(path, json={"name": name}).status_code == 201
+    with app.app_context():
+        for table in KANA_NAMES:  # the keys as 0012 folded them: these names unchanged
+            db.session.execute(text(f"UPDATE {table} SET name_norm = name"))
+        db.session.commit()
+    assert found_by_hiragana(api) == {table: [] for table in KANA_NAMES}
+
+    with app.app_context():
+        upgrade()
+
+    assert found_by_hiragana(api) == {table: [name] for table, (_, name, _) in KANA_NAMES.items()}
+    with app.app_context():
+        downgrade(revision="0012")
+        assert db.session.execute(text("SELECT name_norm FROM deals")).scalars().all() == ["テスト案件"]
+
+
+def client_of_a_new_user(app, name: str) -> ApiClient:
+    with app.app_context():
+        users.create_user("Acme", "owner@example.com", name, PASSWORD)
+    response = app.test_client().post("/api/v1/auth/sign-in", json={"email": "owner@example.com", "password": PASSWORD})
+    return ApiClient(app.test_client(), response.get_json()["token"])
+
+
+def found_by_hiragana(api: ApiClient) -> dict[str, list[str]]:
+    found = {}
+    for table, (path, _, term) in KANA_NAMES.items():
+        response = api.get(path, query_string={"search": term})
+        assert response.status_code == 200, response.get_json()
+        found[table] = [item["name"] for item in response.get_json()["items"]]
+    return found

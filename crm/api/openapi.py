@@ -381,7 +381,8 @@ def parameters() -> dict[str, Schema]:
         "Offset": query("offset", whole_number(0, 0), "Items to skip."),
         "Search": query("search", {"type": "string", "maxLength": MAX_SEARCH_LENGTH, "pattern": "^[^\\u0000]*$"},
                         "Case-insensitive partial match on the name in any script (full-width and half-width forms "
-                        "match each other; `%` and `_` match literally). Blank means no search."),
+                        "match each other, and so do hiragana and katakana; `%` and `_` match literally). Blank means "
+                        "no search."),
         "IfMatch": {
             "name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
             "description": "The `ETag` of the deal as you last read it (or several, comma-separated): the change "

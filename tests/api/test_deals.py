@@ -149,6 +149,15 @@ def test_sort_by_name_ignores_case(api, make_deal):
     assert names == ["Apple", "banana", "cherry"]
 
 
+def test_sort_by_name_orders_katakana_as_the_same_kana_in_hiragana(api, make_deal):
+    for name in ["さくら", "カメラ", "あおば", "ソファ"]:
+        make_deal(name=name)
+
+    names = [item["name"] for item in api.get(DEALS, query_string={"sort": "name", "order": "asc"}).get_json()["items"]]
+
+    assert names == ["あおば", "カメラ", "さくら", "ソファ"]
+
+
 @pytest.mark.parametrize("stage", [None, "proposal"])
 def test_sort_by_amount_puts_missing_amounts_last_in_both_orders_across_pages(api, make_deal, stage):
     amounts = [("mid", 500), ("none", None), ("high", 1000.5), ("low", 1), ("none", None), ("low", 1), ("none", None)]
@@ -207,6 +216,31 @@ def test_search_is_case_insensitive_partial_and_literal(api, make_deal, term, ex
     assert {item["name"] for item in body["items"]} == expected
     assert body["total"] == len(expected)
 
+
+KANA_NAMES = ["テスト 年間契約", "てすと 保守", "ﾃｽﾄ 半角", "テキスト", "ヴァイオリン教室", "コーヒー豆"]
+TEST_IN_ANY_KANA = {"テスト 年間契約", "てすと 保守", "ﾃｽﾄ 半角"}
+
+
+@pytest.mark.parametrize(
+    ("term", "expected"),
+    [
+        ("てすと", TEST_IN_ANY_KANA),
+        ("テスト", TEST_IN_ANY_KANA),
+        ("ﾃｽﾄ", TEST_IN_ANY_KANA),
+        ("てス", TEST_IN_ANY_KANA),  # shorter than a trigram: no index, the same answer
+        ("ゔぁいおりん", {"ヴァイオリン教室"}),
+        ("こーひー", {"コーヒー豆"}),  # the prolonged sound mark is the same in both scripts
+        ("ｺｰﾋｰ", {"コーヒー豆"}),
+    ],
+)
+def test_search_matches_hiragana_katakana_and_half_width_kana_alike(api, make_deal, term, expected):
+    for name in KANA_NAMES:
+        make_deal(name=name)
+
+    body = api.get(DEALS, query_string={"search": term}).get_json()
+
+    assert {item["name"] for item in body["items"]} == expected
+    assert body["total"] == len(expected)
 
 def test_stage_filter_and_total_count_every_match(api, make_deal):
     for index in range(7):

@@ -212,6 +212,7 @@ SEARCH_NAMES = [
     "ACME Trading",
     "Globex",
     "株式会社さくら商事",
+    "サクラ電機",
     "山田製作所",
     "100% Juice",
     "1000 Juice",
@@ -226,7 +227,9 @@ SEARCH_NAMES = [
         ("acme", {"Acme Widgets", "ACME Trading"}),
         ("ACME", {"Acme Widgets", "ACME Trading"}),
         ("widg", {"Acme Widgets"}),
-        ("さくら", {"株式会社さくら商事"}),
+        ("さくら", {"株式会社さくら商事", "サクラ電機"}),
+        ("サクラ", {"株式会社さくら商事", "サクラ電機"}),
+        ("ｻｸﾗ", {"株式会社さくら商事", "サクラ電機"}),
         ("製作", {"山田製作所"}),
         ("%", {"100% Juice"}),
         ("0%", {"100% Juice"}),
@@ -234,8 +237,8 @@ SEARCH_NAMES = [
         ("e_c", {"snake_case Labs"}),
         ("nothing like this", set()),
     ],
-    ids=["lower", "upper", "partial", "hiragana", "kanji", "percent", "percent-in-word", "underscore",
-         "underscore-in-word", "no-match"],
+    ids=["lower", "upper", "partial", "hiragana", "katakana", "half-width-katakana", "kanji", "percent",
+         "percent-in-word", "underscore", "underscore-in-word", "no-match"],
 )
 @pytest.mark.parametrize("resource", RESOURCE_NAMES)
 def test_list_search_matches_part_of_the_name_ignoring_case_with_wildcards_literal(api, resource, term, expected):
@@ -328,13 +331,15 @@ def test_members_lists_the_users_of_the_callers_organization(make_user):
 
 @pytest.mark.parametrize(
     ("term", "expected"),
-    [("ann", ["Ann Example", "Joanna Smith"]), ("SMITH", ["Joanna Smith"]), ("佐藤", ["佐藤 花子"]), ("rita", [])],
-    ids=["partial", "upper-case", "japanese", "other-organization"],
+    [("ann", ["Ann Example", "Joanna Smith"]), ("SMITH", ["Joanna Smith"]), ("佐藤", ["佐藤 花子"]),
+     ("たなか", ["タナカ 一郎"]), ("rita", [])],
+    ids=["partial", "upper-case", "japanese", "kana", "other-organization"],
 )
 def test_members_search_by_name(make_user, term, expected):
     ann = make_user("Acme", name="Ann Example")
     make_user("Acme", name="Joanna Smith")
     make_user("Acme", name="佐藤 花子")
+    make_user("Acme", name="タナカ 一郎")
     make_user("Acme", name="Bob Builder")
     make_user("Rival Inc", name="Rita Rival")
 

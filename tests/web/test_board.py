@@ -240,6 +240,19 @@ def test_search_changes_the_header_totals_too(web, make_deal):
     assert total_lines(document, "proposal") == [("¥1,000", "weighted ¥500")]
 
 
+@pytest.mark.parametrize("search", ["てすと", "テスト", "ﾃｽﾄ"])
+def test_search_finds_a_name_in_hiragana_or_katakana_however_the_term_is_typed(web, make_deal, search):
+    make_deal(name="テスト導入", amount=100)
+    make_deal(name="てすと保守", stage="proposal", amount=200)
+    make_deal(name="テキスト", stage="proposal", amount=400)
+
+    document = board(web, f"?search={search}")
+
+    assert card_names(column(document, "lead")) == ["テスト導入"]
+    assert card_names(column(document, "proposal")) == ["てすと保守"]
+    assert column_count(document, "proposal") == 1
+
+
 @pytest.fixture
 def assigned_deals(web, make_user, make_deal):
     """Deals assigned to the web's user, to a colleague, and to no one."""
