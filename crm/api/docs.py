@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, render_template
+from flask_babel import gettext
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from crm.api.openapi import openapi_document
@@ -74,21 +76,30 @@ def rules_of(schema: dict[str, Any]) -> list[Markup]:
     """The constraints a value must meet, in words, in a stable order."""
     rules = []
     if "const" in schema:
-        rules.append(code("always", json.dumps(schema["const"])))
+        rules.append(code(_("always"), json.dumps(schema["const"])))
     if "enum" in schema:
-        rules.append(Markup("one of: ") + Markup(", ").join(code("", value) for value in schema["enum"]))
-    for low, high, unit in (("minimum", "maximum", ""), ("minLength", "maxLength", " characters")):
-        if low in schema and high in schema:
-            rules.append(escape(f"{schema[low]:,}–{schema[high]:,}{unit}"))
-        elif low in schema:
-            rules.append(escape(f"at least {schema[low]:,}{unit}"))
-        elif high in schema:
-            rules.append(escape(f"at most {schema[high]:,}{unit}"))
-    for key, words in (("multipleOf", "a multiple of"), ("format", "format"), ("pattern", "matches"),
-                       ("default", "default")):
+        rules.append(escape(_("one of:")) + Markup(" ") + Markup(", ").join(code("", value) for value in schema["enum"]))
+    for low, high, length in (("minimum", "maximum", False), ("minLength", "maxLength", True)):
+        if low in schema or high in schema:
+            rules.append(escape(limit_words(schema.get(low), schema.get(high), length)))
+    for key, words in (("multipleOf", _("a multiple of")), ("format", _("format")), ("pattern", _("matches")),
+                       ("default", _("default"))):
         if key in schema:
             rules.append(code(words, schema[key]))
     return rules
+
+
+def limit_words(low: int | None, high: int | None, length: bool) -> str:
+    """A limit in words, a whole phrase for each case, so that each language orders it its way."""
+    bounds = {"low": f"{low:,}" if low is not None else "", "high": f"{high:,}" if high is not None else ""}
+    if length:
+        if low is not None and high is not None:
+            return gettext("%(low)s–%(high)s characters", **bounds)
+        return gettext("at least %(low)s characters", **bounds) if low is not None else gettext(
+            "at most %(high)s characters", **bounds)
+    if low is not None and high is not None:
+        return gettext("%(low)s–%(high)s", **bounds)
+    return gettext("at least %(low)s", **bounds) if low is not None else gettext("at most %(high)s", **bounds)
 
 
 def code(words: str, value: Any) -> Markup:
@@ -237,7 +248,7 @@ class Resolver:
     def auth(self, op: dict[str, Any]) -> str:
         security = op.get("security", self.document["security"])
         if not security:
-            return "No sign-in needed."
+            return _("No sign-in needed.")
         if {} in security:
-            return "Sign-in optional: a Bearer token or the session cookie."
-        return "Sign-in needed: a Bearer token or the session cookie."
+            return _("Sign-in optional: a Bearer token or the session cookie.")
+        return _("Sign-in needed: a Bearer token or the session cookie.")
