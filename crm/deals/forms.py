@@ -8,11 +8,14 @@ import secrets
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from crm.accounts.users import Member
 from crm.core.currencies import CURRENCY_SYMBOLS, ISO_4217
+from crm.core.locales import DEFAULT_TIME_ZONE
 from crm.core.messages import Message, msg
 from crm.core.validation import FieldError
 from crm.deals import operations
@@ -42,6 +45,7 @@ _CURRENCY_OF_MARK = {mark: code for code, marks in _MARKS_OF.items() for mark in
 _MARKED_AMOUNT = re.compile(r"(?P<before>[^\d\s.,-]*)\s*(?P<number>-?[\d.,]+)\s*(?P<after>[^\d\s.,-]*)")
 # Commas only between groups of three digits, one period before the decimals: "1,20" (a decimal
 # comma?) and "1.200.000" (periods between thousands?) are not guessed at.
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _NUMBER = re.compile(r"-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
 
 
@@ -55,7 +59,7 @@ class FormInput:
 
 def read_form(
     form: Mapping[str, str], *, stage: str | None = None, currency: str | None = None,
-    shown: Mapping[str, str] | None = None,
+    shown: Mapping[str, str] | None = None, time_zone: str = DEFAULT_TIME_ZONE,
 ) -> FormInput:
     """Turn a deal form's strings into the values the deal schema parses, so that forms and the API
     share one set of rules. An empty optional field means null, except a field that the chosen
@@ -63,7 +67,8 @@ def read_form(
     is passed on for the domain to refuse beside it, never dropped. stage and currency: the deal's,
     for a form without those fields (None: not known). shown: the deal's fields as its edit form
     shows them (form_values); a field sent back as shown is left alone, since a form shows some
-    fields less precisely than they are kept (a won date's day, not its time)."""
+    fields less precisely than they are kept (a won date's day, not its time). time_zone: where the
+    member's days are, so that a won date typed as a day is that day where they are."""
     read = FormInput()
     stage = form.get("stage", stage)
     currency = form.get("currency", currency or "").strip().upper()
@@ -72,14 +77,16 @@ def read_form(
         if shown is not None and name in shown and value == shown[name]:
             continue
         if value or name in _ALWAYS_SENT:
-            _read_value(read, name, value, currency)
+            _read_value(read, name, value, currency, time_zone)
         elif name != "note" and not _decided_by(stage, name):
             read.fields[name] = None
     return read
 
 
-def _read_value(read: FormInput, name: str, value: str, currency: str) -> None:
-    if name == "amount":
+def _read_value(read: FormInput, name: str, value: str, currency: str, time_zone: str) -> None:
+    if name == "won_date" and _DAY.fullmatch(value):
+        read.fields[name] = _start_of_day(value, time_zone)
+    elif name == "amount":
         try:
             read.fields[name] = read_amount(value, currency)
         except ValueError as problem:
@@ -88,6 +95,14 @@ def _read_value(read: FormInput, name: str, value: str, currency: str) -> None:
         read.fields[name] = _number_or_text(unicodedata.normalize("NFKC", value))
     else:
         read.fields[name] = value
+
+
+def _start_of_day(day: str, time_zone: str) -> str:
+    """The moment a day (YYYY-MM-DD) begins in the time zone, as the API writes a moment with an offset."""
+    try:
+        return datetime.combine(date.fromisoformat(day), time(), ZoneInfo(time_zone)).isoformat()
+    except ValueError:
+        return day  # not a calendar day: the domain refuses it beside the field
 
 
 def _decided_by(stage: str | None, name: str) -> bool:
@@ -139,8 +154,8 @@ def _number_or_text(value: str) -> Any:
     return number
 
 
-def form_values(deal: Deal) -> dict[str, str]:
-    """A deal's fields as an HTML form shows them (the inverse of read_form)."""
+def form_values(deal: Deal, time_zone: str = DEFAULT_TIME_ZONE) -> dict[str, str]:
+    """A deal's fields as an HTML form shows them (the inverse of read_form), days where the member is."""
     return {
         "name": deal.name,
         "amount": "" if deal.amount is None else f"{deal.amount.normalize():f}",
@@ -151,7 +166,7 @@ def form_values(deal: Deal) -> dict[str, str]:
         "expected_close_date": deal.expected_close_date.isoformat() if deal.expected_close_date else "",
         "probability": "" if deal.probability is None else str(deal.probability),
         "lost_reason": deal.lost_reason or "",
-        "won_date": deal.won_date.date().isoformat() if deal.won_date else "",
+        "won_date": deal.won_date.astimezone(ZoneInfo(time_zone)).date().isoformat() if deal.won_date else "",
         "currency": deal.currency,
         "version": version_of(deal),
     }
@@ -160,7 +175,7 @@ def form_values(deal: Deal) -> dict[str, str]:
 def create_deal(actor: Member, form: Mapping[str, str]) -> Deal:
     """Create the deal a new-deal form describes, assigned to the one who sends it unless the form
     says otherwise; once per form key, so that a double click or a resubmitted page makes one deal."""
-    read = read_form(form, stage=NEW_DEAL_STAGE.value, currency=DEFAULT_CURRENCY)
+    read = read_form(form, stage=NEW_DEAL_STAGE.value, currency=DEFAULT_CURRENCY, time_zone=actor.time_zone)
     read.fields.setdefault("assigned_member_id", actor.id)
     key = form_key_of(form)
     if key is None:

@@ -104,14 +104,14 @@ def _history(deal_id: str, values: dict, errors: dict) -> str:
 def edit(deal_id: str):
     """Show the deal's form filled in."""
     deal = queries.get_deal(current_user.organization_id, deal_id, with_relations=True)
-    return render_template("deals/form.html", **_form(deal, deal_form.form_values(deal)))
+    return render_template("deals/form.html", **_form(deal, deal_form.form_values(deal, current_user.time_zone)))
 
 
 @bp.post("/<deal_id>/edit")
 def update(deal_id: str):
     """Save the edit form."""
-    shown = deal_form.form_values(queries.get_deal(current_user.organization_id, deal_id))
-    read = deal_form.read_form(request.form, shown=shown)
+    shown = deal_form.form_values(queries.get_deal(current_user.organization_id, deal_id), current_user.time_zone)
+    read = deal_form.read_form(request.form, shown=shown, time_zone=current_user.time_zone)
     try:
         deal = operations.update_deal(current_user, deal_id, read.fields, form_version(), read.refused)
     except (ValidationFailed, StaleVersion) as error:

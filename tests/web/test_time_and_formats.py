@@ -169,3 +169,32 @@ def test_counts_read_with_separators_between_thousands(app, runner):
         # About 30% of the demo's deals are leads: more than a thousand of 4,000.
         leads = column(board, "lead").one("span", cls="count").text
         assert re.fullmatch(r"1,\d{3}", leads), leads
+
+
+# --- The won date in the form -------------------------------------------------------------------------
+
+
+def test_the_edit_form_shows_the_won_date_as_the_day_where_the_member_is_and_keeps_it_when_saved(web, make_deal):
+    deal = make_deal(stage="closed_won", won_date=EVENING_ISO)
+    choose(web, "en", ASIA_TOKYO)
+    form = page_of(web.get(f"/deals/{deal['id']}/edit"))
+    assert form.one("input", name="won_date").attrs["value"] == "2026-04-01"
+
+    values = {node.attrs["name"]: node.attrs.get("value", "") for node in form.find_all("input") if node.attrs.get("name")}
+    values.update({node.attrs["name"]: "" for node in form.find_all("select")})
+    values.update(stage="closed_won", name=deal["name"], note="")
+    assert web.post(f"/deals/{deal['id']}/edit", values).status_code == 303
+    assert web.api.get(f"{DEALS_API}/{deal['id']}").get_json()["deal"]["won_date"] == EVENING_ISO
+
+
+def test_a_won_date_typed_in_the_form_is_that_day_where_the_member_is(web, make_deal):
+    deal = make_deal(stage="closed_won", won_date=EVENING_ISO)
+    choose(web, "en", ASIA_TOKYO)
+    form = page_of(web.get(f"/deals/{deal['id']}/edit"))
+    version = form.one("input", name="version").attrs["value"]
+
+    saved = web.post(f"/deals/{deal['id']}/edit", {"version": version, "won_date": "2026-04-10"})
+
+    assert saved.status_code == 303, saved.get_data(as_text=True)
+    assert web.api.get(f"{DEALS_API}/{deal['id']}").get_json()["deal"]["won_date"] == "2026-04-09T15:00:00Z"
+    assert page_of(web.get(f"/deals/{deal['id']}/edit")).one("input", name="won_date").attrs["value"] == "2026-04-10"
