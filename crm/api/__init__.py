@@ -4,7 +4,7 @@
 from flask import Blueprint, request
 from flask_login import current_user
 
-from crm.api.errors import ApiError
+from crm.api.errors import cross_site, not_signed_in
 from crm.platform.security import is_cross_site_cookie_write
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -14,10 +14,10 @@ crm = Blueprint("crm_api", __name__, url_prefix="/crm")
 @api.before_request
 def refuse_cross_site_writes():
     if is_cross_site_cookie_write(request):
-        raise ApiError(403, "cross_site_request", "Requests from other sites cannot use the session cookie.")
+        raise cross_site()
 
 
 @crm.before_request
 def require_credentials():
     if not current_user.is_authenticated:
-        raise ApiError(401, "unauthorized", "Sign in first: send the session cookie or an Authorization: Bearer token.")
+        raise not_signed_in()

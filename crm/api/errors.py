@@ -15,6 +15,7 @@ from crm.core.errors import (
     TooManyAttempts,
     ValidationFailed,
 )
+from crm.core.messages import msg
 
 
 class ApiError(Exception):
@@ -28,13 +29,31 @@ class ApiError(Exception):
         self.fields = fields or {}
 
 
+# The refusals every route may give, each worded once: raised by the checks and shown as the
+# OpenAPI document's examples (a body's refusals are beside its reading, crm/api/inputs.py).
+def not_signed_in() -> ApiError:
+    return ApiError(401, "unauthorized", "Sign in first: send the session cookie or an Authorization: Bearer token.")
+
+
+def cross_site() -> ApiError:
+    return ApiError(403, "cross_site_request", "Requests from other sites cannot use the session cookie.")
+
+
+def internal_error() -> ApiError:
+    return ApiError(500, "internal_error", msg("Something went wrong on our side; nothing was saved."))
+
+
 def is_api_request() -> bool:
     return request.path == "/api" or request.path.startswith("/api/")
 
 
+def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
 def error_response(status: int, code: str, message: str, fields: dict[str, str] | None = None,
                    retry_after: int | None = None):
-    response = jsonify({"error": {"code": code, "message": message, "fields": fields or {}}})
+    response = jsonify(error_body(code, message, fields))
     response.status_code = status
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="crm"'
@@ -48,32 +67,47 @@ def api_error_response(error: ApiError):
 
 
 def domain_error_response(error: DomainError):
-    if isinstance(error, ValidationFailed):
-        return error_response(422, "validation_failed", str(error), error.fields)
-    if isinstance(error, BadParameter):
-        return error_response(400, "invalid_parameter", str(error), {error.name: error.problem + "."})
-    if isinstance(error, NotFound):
-        return error_response(404, "not_found", str(error))
-    if isinstance(error, InvalidCredentials):
-        return error_response(401, "invalid_credentials", str(error))
-    if isinstance(error, (TooManyAttempts, SignInBusy)):
-        return error_response(429, "too_many_requests", str(error), retry_after=error.retry_after)
-    if isinstance(error, RetryLater):
-        return error_response(503, "service_unavailable", str(error), retry_after=error.retry_after)
-    if isinstance(error, KeyReused):
-        return error_response(409, "idempotency_key_reused", str(error))
+    refusal = domain_refusal(error)
+    retry_after = error.retry_after if isinstance(error, RetryLater) else None
+    response = error_response(refusal.status, refusal.code, refusal.message, refusal.fields, retry_after)
     if isinstance(error, StaleVersion):
-        response = error_response(412, "precondition_failed", str(error))
         response.set_etag(error.current)
-        return response
-    return error_response(400, "bad_request", str(error))
+    return response
+
+
+def domain_refusal(error: DomainError) -> ApiError:
+    """What the API answers to an error of the domain (also the document's examples of it)."""
+    if isinstance(error, ValidationFailed):
+        return ApiError(422, "validation_failed", str(error), error.fields)
+    if isinstance(error, BadParameter):
+        return ApiError(400, "invalid_parameter", str(error), {error.name: error.problem + "."})
+    for kind, status, code in _DOMAIN_ANSWERS:
+        if isinstance(error, kind):
+            return ApiError(status, code, str(error))
+    return ApiError(400, "bad_request", str(error))
+
+
+_DOMAIN_ANSWERS = (
+    (NotFound, 404, "not_found"),
+    (InvalidCredentials, 401, "invalid_credentials"),
+    ((TooManyAttempts, SignInBusy), 429, "too_many_requests"),
+    (RetryLater, 503, "service_unavailable"),
+    (KeyReused, 409, "idempotency_key_reused"),
+    (StaleVersion, 412, "precondition_failed"),
+)
 
 
 def http_error_response(error: HTTPException):
-    response = error_response(error.code or 500, _code_of(error), error.description or error.name)
+    refusal = http_refusal(error)
+    response = error_response(refusal.status, refusal.code, refusal.message)
     if error.code == 405 and getattr(error, "valid_methods", None):
         response.headers["Allow"] = ", ".join(error.valid_methods)
     return response
+
+
+def http_refusal(error: HTTPException) -> ApiError:
+    """What the API answers to an HTTP error Flask raises (a wrong method, a body too large)."""
+    return ApiError(error.code or 500, _code_of(error), error.description or error.name)
 
 
 def _code_of(error: HTTPException) -> str:

@@ -12,15 +12,29 @@ from crm.deals import idempotency
 def json_object() -> dict[str, Any]:
     """The request body as a JSON object, or a 4xx ApiError saying what is wrong with it."""
     if not request.is_json:
-        raise ApiError(415, "unsupported_media_type", "Send the body as JSON with Content-Type: application/json.")
+        raise not_json()
     raw = request.get_data(cache=False)
     try:
         data = current_app.json.loads(raw)
     except (ValueError, RecursionError) as error:
         raise ApiError(400, "invalid_json", f"The body is not valid JSON: {error}.") from None
     if not isinstance(data, dict):
-        raise ApiError(400, "invalid_json", "The body must be a JSON object.")
+        raise not_an_object()
     return data
+
+
+# What a body or a header is refused with, worded once for the answer and the document's example.
+def not_json() -> ApiError:
+    return ApiError(415, "unsupported_media_type", "Send the body as JSON with Content-Type: application/json.")
+
+
+def not_an_object() -> ApiError:
+    return ApiError(400, "invalid_json", "The body must be a JSON object.")
+
+
+def bad_idempotency_key() -> ApiError:
+    rule = f"must be {idempotency.KEY_RULE}."
+    return ApiError(400, "invalid_header", f"Idempotency-Key {rule}", {"Idempotency-Key": rule})
 
 
 def idempotency_key() -> str | None:
@@ -29,10 +43,7 @@ def idempotency_key() -> str | None:
     if key is None:
         return None
     if not idempotency.is_valid_key(key):
-        raise ApiError(
-            400, "invalid_header", f"Idempotency-Key must be {idempotency.KEY_RULE}.",
-            {"Idempotency-Key": f"must be {idempotency.KEY_RULE}."},
-        )
+        raise bad_idempotency_key()
     return key
 
 

@@ -7,17 +7,38 @@ examples and the prose that says what a field means. tests/api/test_openapi.py c
 derived, against the running app.
 """
 
+from collections.abc import Callable
 from copy import deepcopy
 from functools import cache
 from importlib.metadata import version
 from typing import Any
 
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from crm.api import inputs
+from crm.api.errors import (
+    ApiError,
+    cross_site,
+    domain_refusal,
+    error_body,
+    http_refusal,
+    internal_error,
+    not_signed_in,
+)
 from crm.core import validation as v
-from crm.core.errors import DatabaseUnavailable, InvalidCredentials, KeyReused, NotFound, StaleVersion, TooManyAttempts
+from crm.core.errors import (
+    DatabaseUnavailable,
+    DomainError,
+    InvalidCredentials,
+    KeyReused,
+    NotFound,
+    StaleVersion,
+    TooManyAttempts,
+)
 from crm.core.ids import PREFIXES, id_pattern
-from crm.core.listing import LIST_LIMIT_CAP, LIST_LIMIT_DEFAULT, MAX_POSITION, MAX_SEARCH_LENGTH
+from crm.core.listing import LIST_LIMIT_CAP, LIST_LIMIT_DEFAULT, MAX_POSITION, MAX_SEARCH_LENGTH, Params, Window
 from crm.deals.history import ACTIVITY_LIMIT_CAP, ACTIVITY_LIMIT_DEFAULT
-from crm.deals.idempotency import KEY_RULE, MAX_KEY_LENGTH
+from crm.deals.idempotency import MAX_KEY_LENGTH
 from crm.deals.queries import SORT_COLUMNS
 from crm.deals.rules import (
     DEAL_FIELD_PARSERS,
@@ -425,31 +446,41 @@ def error_responses() -> dict[str, Schema]:
     return responses
 
 
-def error_example(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+def example_of(refusal: ApiError | DomainError | HTTPException) -> dict[str, Any]:
+    """The body the API answers with for this refusal, made by the code that answers it."""
+    if isinstance(refusal, DomainError):
+        refusal = domain_refusal(refusal)
+    elif isinstance(refusal, HTTPException):
+        refusal = http_refusal(refusal)
+    return error_body(refusal.code, str(refusal.message), {name: str(text) for name, text in refusal.fields.items()})
+
+
+def refused(attempt: Callable[[], Any]) -> DomainError:
+    """The error the domain raises for an attempt that its rules refuse."""
+    try:
+        attempt()
+    except DomainError as error:
+        return error
+    raise AssertionError("the example's attempt was not refused")
 
 
 ERROR_EXAMPLES = {
-    "InvalidJson": error_example("invalid_json", "The body must be a JSON object."),
-    "InvalidBodyOrKey": error_example("invalid_header", f"Idempotency-Key must be {KEY_RULE}.",
-                                      {"Idempotency-Key": f"must be {KEY_RULE}."}),
-    "InvalidParameter": error_example("invalid_parameter", "Query parameter 'limit' must be a whole number of at "
-                                      "least 1.", {"limit": "must be a whole number of at least 1."}),
-    "InvalidCredentials": error_example("invalid_credentials", str(InvalidCredentials())),
-    "Unauthorized": error_example("unauthorized", "Sign in first: send the session cookie or an Authorization: "
-                                  "Bearer token."),
-    "CrossSite": error_example("cross_site_request", "Requests from other sites cannot use the session cookie."),
-    "NotFound": error_example("not_found", str(NotFound("deal"))),
-    "KeyReused": error_example("idempotency_key_reused", str(KeyReused())),
-    "PreconditionFailed": error_example("precondition_failed", str(StaleVersion(""))),
-    "PayloadTooLarge": error_example("payload_too_large", "The body is too large."),
-    "UnsupportedMediaType": error_example("unsupported_media_type", "Send the body as JSON with Content-Type: "
-                                          "application/json."),
-    "ValidationFailed": error_example("validation_failed", "Invalid fields: name, probability.",
-                                      {"name": "is required.", "probability": "must be a whole number from 0 to 100."}),
-    "TooManyRequests": error_example("too_many_requests", str(TooManyAttempts(1))),
-    "InternalError": error_example("internal_error", "Something went wrong on our side; nothing was saved."),
-    "ServiceUnavailable": error_example("service_unavailable", str(DatabaseUnavailable())),
+    "InvalidJson": example_of(inputs.not_an_object()),
+    "InvalidBodyOrKey": example_of(inputs.bad_idempotency_key()),
+    "InvalidParameter": example_of(refused(lambda: Window.from_params(Params({"limit": ["0"]})))),
+    "InvalidCredentials": example_of(InvalidCredentials()),
+    "Unauthorized": example_of(not_signed_in()),
+    "CrossSite": example_of(cross_site()),
+    "NotFound": example_of(NotFound("deal")),
+    "KeyReused": example_of(KeyReused()),
+    "PreconditionFailed": example_of(StaleVersion("")),
+    "PayloadTooLarge": example_of(RequestEntityTooLarge()),
+    "UnsupportedMediaType": example_of(inputs.not_json()),
+    "ValidationFailed": example_of(refused(lambda: v.parse_fields(
+        {"probability": 101}, DEAL_FIELD_PARSERS, required=REQUIRED_TO_CREATE))),
+    "TooManyRequests": example_of(TooManyAttempts(1)),
+    "InternalError": example_of(internal_error()),
+    "ServiceUnavailable": example_of(DatabaseUnavailable()),
 }
 
 

@@ -19,6 +19,10 @@ class Message(str):
         message.params = params
         return message
 
+    def __reduce__(self):
+        """Copied and pickled with its template and parameters (a str's own way would lose them)."""
+        return Message, (self.template, dict(self.params))
+
 
 def msg(template: str, /, **params: Any) -> Message:
     """The English message of template with params filled in; a page may translate it."""

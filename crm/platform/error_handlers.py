@@ -8,10 +8,16 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import BadHost, HTTPException
 
-from crm.api.errors import ApiError, api_error_response, domain_error_response, http_error_response, is_api_request
+from crm.api.errors import (
+    ApiError,
+    api_error_response,
+    domain_error_response,
+    http_error_response,
+    internal_error,
+    is_api_request,
+)
 from crm.core.database import db
 from crm.core.errors import DatabaseUnavailable, DomainError
-from crm.core.messages import msg
 from crm.platform.extensions import login_manager
 from crm.web.error_pages import domain_error_page, error_page, http_error_page, plain_error
 from crm.web.format import say
@@ -55,10 +61,10 @@ def register_error_handlers(app: Flask) -> None:
         return domain_error_page(DatabaseUnavailable())
 
     @app.errorhandler(500)
-    def internal_error(error):
+    def server_error(error):
         # Flask has logged the exception with its traceback before calling this.
         db.session.rollback()
-        message = msg("Something went wrong on our side; nothing was saved.")
+        refusal = internal_error()
         if is_api_request():
-            return api_error_response(ApiError(500, "internal_error", message))
-        return error_page(500, say(message))
+            return api_error_response(refusal)
+        return error_page(500, say(refusal.message))

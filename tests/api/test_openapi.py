@@ -152,6 +152,23 @@ def test_every_example_in_the_document_fits_its_schema(document):
     assert checked > 40
 
 
+@pytest.mark.parametrize("response_name, request_of", [
+    ("PayloadTooLarge", lambda api, client: api.post("/api/v1/crm/deals", data="x" * (1024 * 1024 + 1),
+                                                     content_type="application/json")),
+    ("UnsupportedMediaType", lambda api, client: api.post("/api/v1/crm/deals", data="name=x")),
+    ("InvalidJson", lambda api, client: api.post("/api/v1/crm/deals", json=[])),
+    ("InvalidBodyOrKey", lambda api, client: api.post("/api/v1/crm/deals", json={"name": "x"},
+                                                      headers={"Idempotency-Key": "é"})),
+    ("InvalidParameter", lambda api, client: api.get("/api/v1/crm/deals?limit=0")),
+    ("Unauthorized", lambda api, client: client.get("/api/v1/crm/deals")),
+    ("NotFound", lambda api, client: api.get(f"/api/v1/crm/deals/deal_{'1' * 32}")),
+    ("ValidationFailed", lambda api, client: api.post("/api/v1/crm/deals", json={"probability": 101})),
+])
+def test_each_documented_refusal_is_what_the_api_answers(api, client, document, response_name, request_of):
+    example = document["components"]["responses"][response_name]["content"]["application/json"]["example"]
+    assert request_of(api, client).get_json() == example
+
+
 @pytest.mark.parametrize("path, page", [("/api/v1/crm/deals", "DealPage"), ("/api/v1/crm/companies", "CompanyPage"),
                                         ("/api/v1/crm/contacts", "ContactPage"), ("/api/v1/crm/members", "MemberPage")])
 def test_a_lists_documented_default_and_cap_are_what_it_answers(api, document, path, page):
