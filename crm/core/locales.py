@@ -7,6 +7,8 @@ from zoneinfo import available_timezones
 # Each language under its own name, as the language menu offers it.
 LANGUAGES = {"en": "English", "ja": "日本語"}
 DEFAULT_LANGUAGE = "en"
+# The language the texts are written in (the catalogs' message ids, the domain's messages).
+SOURCE_LANGUAGE = "en"
 DEFAULT_TIME_ZONE = "UTC"
 # The time zone of an organization that has not chosen one, by its language.
 HOME_TIME_ZONES = {"ja": "Asia/Tokyo"}

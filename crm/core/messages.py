@@ -2,8 +2,9 @@
 
 A Message is the English text itself (the API answers it word for word, as the contract does)
 that also keeps its template and parameters, so that a page can look the template up in its
-catalog and fill in the same parameters. Templates use named %(…)s parameters and are found by the
-catalogs' extraction through the `msg` keyword, so each is a whole sentence to translate."""
+catalog and fill in the same parameters. Templates use named %(…)s parameters (a stage reads as
+its code in English, and by its name on a page) and are found by the catalogs' extraction through
+the `msg` keyword, so each is a whole sentence to translate."""
 
 from collections.abc import Mapping
 from typing import Any

@@ -106,7 +106,7 @@ def settle_stage(deal: Deal, previous: Stage | None, sent: Mapping[str, Any], no
     expected = PROBABILITY_OF_CLOSED.get(deal.stage)
     if expected is not None and deal.probability != expected:
         errors["probability"] = msg("must be %(probability)s for a deal in stage %(stage)s.", probability=expected,
-                                     stage=deal.stage.value)
+                                     stage=deal.stage)
     if deal.won_date is not None and deal.stage not in STAGE_BOUND_FIELDS["won_date"]:
         errors["won_date"] = msg("can only be set on a deal in stage closed_won.")
     if deal.lost_reason is not None and deal.stage not in STAGE_BOUND_FIELDS["lost_reason"]:

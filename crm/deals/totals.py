@@ -157,7 +157,7 @@ def _add(organization_id: str, stage: Stage, currency: str, delta: list[int]) ->
     except (IntegrityError, DataError):  # the sums left the 64-bit range (see DealStageTotal)
         raise ValidationFailed(
             {"amount": msg("would take the %(stage)s %(currency)s total beyond what the pipeline can add up.",
-                           stage=stage.value, currency=currency)}
+                           stage=stage, currency=currency)}
         ) from None
 
 

@@ -25,6 +25,7 @@ from flask_babel import (
 
 from crm.core.clock import today_in
 from crm.core.currencies import CURRENCY_SYMBOLS, WHOLE_CURRENCIES
+from crm.core.locales import SOURCE_LANGUAGE
 from crm.core.messages import Message
 from crm.deals.rules import (
     DEFAULT_CURRENCY,
@@ -138,9 +139,11 @@ def _language() -> str:
 
 def say(message: str) -> str:
     """A message of the domain in the page's language: a Message through the catalog with its
-    parameters, any other text (a user's own words) as it is."""
+    parameters (a stage by its name in that language), any other text (a user's own words) as it is."""
     if isinstance(message, Message):
-        return gettext(message.template, **message.params)
+        params = {name: stage_label(value) if isinstance(value, Stage) else value
+                  for name, value in message.params.items()}
+        return gettext(message.template, **params)
     return message
 
 
@@ -190,7 +193,22 @@ def activity_text(activity) -> str:
         before, after = activity.content.split(" → ", 1)
         if before in STAGES and after in STAGES:
             return gettext("Moved from %(old)s to %(new)s", old=stage_label(before), new=stage_label(after))
+    if activity.type == ActivityType.UPDATED and str(get_locale()) != SOURCE_LANGUAGE:
+        fields = _fields_of_an_older_update(activity.content)
+        if fields:
+            labels = format_list([str(FIELD_LABELS[field]) for field in fields], locale=get_locale())
+            return gettext("Updated %(fields)s.", fields=labels)
     return activity.content
+
+
+def _fields_of_an_older_update(content: str) -> list[str] | None:
+    """The fields an update recorded before changes were kept names in its English content
+    ("Updated name, amount."), which reads right as it is in English and is said from these
+    names in any other language."""
+    named = content.removeprefix("Updated ").removesuffix(".").split(", ")
+    if content.startswith("Updated ") and all(field in FIELD_LABELS for field in named):
+        return named
+    return None
 
 
 class ChangeInWords(NamedTuple):

@@ -117,18 +117,22 @@ def test_the_same_history_reads_in_english_for_an_english_reader(web, make_deal,
     assert main.by_id("feed").one(cls="feed-total").text == "4 entries"
 
 
-def test_an_entry_recorded_before_changes_were_kept_reads_in_japanese_from_its_stages(app, web, make_deal):
+def test_entries_recorded_before_changes_were_kept_read_in_japanese_from_their_stages_and_fields(
+    app, web, make_deal
+):
     deal = make_deal(name="移行前の商談")
     with app.app_context():
         organization_id = db.session.get(User, web.user["id"]).organization_id
-        db.session.add(Activity(organization_id=organization_id, deal_id=deal["id"], type=ActivityType.STAGE_CHANGE,
-                                content="lead → proposal", created_by=web.user["id"],
-                                created_at=datetime(2099, 1, 1, tzinfo=UTC)))
+        for minute, kind, content in [(1, ActivityType.UPDATED, "Updated name, amount."),
+                                      (2, ActivityType.STAGE_CHANGE, "lead → proposal")]:
+            db.session.add(Activity(organization_id=organization_id, deal_id=deal["id"], type=kind, content=content,
+                                    created_by=web.user["id"], created_at=datetime(2099, 1, 1, 0, minute, tzinfo=UTC)))
         db.session.commit()
 
     main = main_of(web.get(f"/deals/{deal['id']}", headers=JAPANESE))
 
-    assert feed_entries(main)[0] == ("フェーズ変更", ["フェーズをリードから提案に変更しました"])
+    assert feed_entries(main)[:2] == [("フェーズ変更", ["フェーズをリードから提案に変更しました"]),
+                                      ("更新", ["商談名、金額を更新しました。"])]
 
 
 def test_the_form_speaks_japanese(web):

@@ -135,3 +135,17 @@ def test_the_api_reference_page_speaks_japanese_around_the_contracts_own_words(a
     assert document.by_id("authentication-title").text == "認証"
     assert document.by_id("schemas-title").text == "スキーマ"
 
+
+
+def test_a_stage_inside_a_domain_message_is_named_in_the_page_language(web, make_deal):
+    """A closed deal's probability is fixed; a form that sends another one hears the stage by name."""
+    deal = make_deal(stage="closed_won")
+    form = page_of(web.get(f"/deals/{deal['id']}/edit"))
+    version = form.one("input", name="version").attrs["value"]
+
+    refused = web.post(f"/deals/{deal['id']}/edit", {"version": version, "probability": "50"}, headers=JAPANESE)
+
+    assert refused.status_code == 422
+    assert "「受注」の商談では100%にしてください。" in page_of(refused).by_id("probability-error").text
+    api = web.api.patch(f"/api/v1/crm/deals/{deal['id']}", json={"probability": 50})
+    assert api.get_json()["error"]["fields"]["probability"] == "must be 100 for a deal in stage closed_won."
