@@ -108,9 +108,9 @@ def settle_stage(deal: Deal, previous: Stage | None, sent: Mapping[str, Any], no
         errors["probability"] = msg("must be %(probability)s for a deal in stage %(stage)s.", probability=expected,
                                      stage=deal.stage)
     if deal.won_date is not None and deal.stage not in STAGE_BOUND_FIELDS["won_date"]:
-        errors["won_date"] = msg("can only be set on a deal in stage closed_won.")
+        errors["won_date"] = msg("can only be set on a deal in stage %(stage)s.", stage=Stage.CLOSED_WON)
     if deal.lost_reason is not None and deal.stage not in STAGE_BOUND_FIELDS["lost_reason"]:
-        errors["lost_reason"] = msg("can only be set on a deal in stage closed_lost.")
+        errors["lost_reason"] = msg("can only be set on a deal in stage %(stage)s.", stage=Stage.CLOSED_LOST)
     return errors
 
 

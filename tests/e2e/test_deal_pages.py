@@ -157,7 +157,7 @@ def test_a_field_refused_for_its_stage_stays_in_view_with_its_message(board: Pag
     assert answer.value.status == 422
     won_date = board.get_by_label("Won date")
     expect(won_date).to_be_visible()
-    expect(board.locator("#won_date-error")).to_have_text("can only be set on a deal in stage closed_won.")
+    expect(board.locator("#won_date-error")).to_have_text("can only be set on a deal in stage Won.")
     expect(won_date).to_be_focused()
     assert console_problems == [], console_problems
 

@@ -175,8 +175,8 @@ def test_a_won_date_and_lost_reason_sent_for_a_lead_are_refused_beside_them_not_
 
     assert response.status_code == 422
     form = page_of(response).by_id("deal-form")
-    assert_field_message(form, "won_date", "can only be set on a deal in stage closed_won.")
-    assert_field_message(form, "lost_reason", "can only be set on a deal in stage closed_lost.")
+    assert_field_message(form, "won_date", "can only be set on a deal in stage Won.")
+    assert_field_message(form, "lost_reason", "can only be set on a deal in stage Lost.")
     for name in ("won_date", "lost_reason"):  # shown with what was typed, so that it can be fixed
         assert "hidden" not in stage_part(form, name).attrs and "disabled" not in form.by_id(name).attrs
     assert form_state(form)["won_date"] == "2026-01-15"
@@ -190,7 +190,7 @@ def test_a_probability_sent_with_a_closed_stage_is_refused_unless_it_is_the_stag
 
     assert response.status_code == 422
     form = page_of(response).by_id("deal-form")
-    assert_field_message(form, "probability", "must be 100 for a deal in stage closed_won.")
+    assert_field_message(form, "probability", "must be 100 for a deal in stage Won.")
     assert "hidden" not in stage_part(form, "probability").attrs
     assert api_deal_names(web.api) == []
 
@@ -214,7 +214,7 @@ def test_closing_without_javascript_with_a_probability_typed_is_refused_beside_i
 
     assert response.status_code == 422
     form = page_of(response).by_id("deal-form")
-    assert_field_message(form, "probability", "must be 100 for a deal in stage closed_won.")
+    assert_field_message(form, "probability", "must be 100 for a deal in stage Won.")
     assert "hidden" not in stage_part(form, "won_date").attrs  # the won date now applies: it can be set too
     assert api_deal(web.api, deal["id"])["stage"] == "negotiation"
 
@@ -236,7 +236,7 @@ def test_reopening_a_won_deal_with_a_new_won_date_typed_is_refused_beside_it(web
     response = web.post(f"/deals/{deal['id']}/edit", state | {"stage": "negotiation", "won_date": "2026-01-20"})
 
     assert response.status_code == 422
-    assert_field_message(page_of(response).by_id("deal-form"), "won_date", "can only be set on a deal in stage closed_won.")
+    assert_field_message(page_of(response).by_id("deal-form"), "won_date", "can only be set on a deal in stage Won.")
     assert api_deal(web.api, deal["id"])["stage"] == "closed_won"
 
 
