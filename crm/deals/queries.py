@@ -142,7 +142,7 @@ def _amount_order(order: str) -> list:
 
 def counted_deals(organization_id: str, stage: Stage | None = None) -> int:
     """How many live deals the organization has (in a stage), from the kept totals."""
-    return db.session.scalar(totals.counted_query(organization_id, stage))
+    return int(db.session.scalar(totals.counted_query(organization_id, stage)))  # PostgreSQL's sum is a numeric
 
 
 def matching_deals(organization_id: str, deal_filter: DealFilter = DealFilter(), *, broad_search: bool = False) -> Select:
