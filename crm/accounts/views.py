@@ -3,7 +3,6 @@
 from collections.abc import Mapping
 
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from crm.accounts import sessions, users
@@ -12,6 +11,7 @@ from crm.core.errors import InvalidCredentials, RetryLater, ValidationFailed
 from crm.core.locales import LANGUAGES, default_time_zone, time_zones
 from crm.platform.extensions import login_manager
 from crm.platform.i18n import LANGUAGE_COOKIE
+from crm.platform.i18n import gettext as _
 from crm.web.error_pages import status_of
 from crm.web.htmx import is_htmx, safe_next
 

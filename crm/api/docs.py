@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, render_template
-from flask_babel import gettext
-from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from crm.api.openapi import openapi_document
+from crm.platform.i18n import gettext
+from crm.platform.i18n import gettext as _
 
 bp = Blueprint("api_docs", __name__)
 # The reference page lives at /api/docs, outside the /api/v1 prefix of the blueprint this one is

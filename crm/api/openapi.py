@@ -12,6 +12,7 @@ from copy import deepcopy
 from functools import cache
 from importlib.metadata import version
 from typing import Any
+from urllib.parse import parse_qs
 
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -467,7 +468,8 @@ def refused(attempt: Callable[[], Any]) -> DomainError:
 ERROR_EXAMPLES = {
     "InvalidJson": example_of(inputs.not_an_object()),
     "InvalidBodyOrKey": example_of(inputs.bad_idempotency_key()),
-    "InvalidParameter": example_of(refused(lambda: Window.from_params(Params({"limit": ["0"]})))),
+    # The example is of a request: its query string, read as the list reads it.
+    "InvalidParameter": example_of(refused(lambda: Window.from_params(Params(parse_qs("limit=0"))))),
     "InvalidCredentials": example_of(InvalidCredentials()),
     "Unauthorized": example_of(not_signed_in()),
     "CrossSite": example_of(cross_site()),

@@ -3,7 +3,6 @@
 from urllib.parse import parse_qs, urlsplit
 
 from flask import Blueprint, Response, flash, make_response, render_template, request
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from crm.board import columns as board
@@ -16,6 +15,7 @@ from crm.deals.queries import DealFilter
 from crm.deals.rules import NEW_DEAL_STAGE, STAGES
 from crm.directory import queries as directory
 from crm.models import Stage
+from crm.platform.i18n import gettext as _
 from crm.web.error_pages import fields_sentence
 from crm.web.format import stage_label
 from crm.web.htmx import form_version, is_htmx, page_or_fragment, redirect_to

@@ -1,7 +1,6 @@
 """Deal pages: the list, one deal with its history, the new and edit forms, delete."""
 
 from flask import Blueprint, flash, render_template, request
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from crm.core.errors import KeyReused, StaleVersion, ValidationFailed
@@ -11,6 +10,7 @@ from crm.deals import history as deal_history
 from crm.deals import operations, queries, rules
 from crm.directory import queries as directory
 from crm.models import LOGGED_ACTIVITY_TYPES
+from crm.platform.i18n import gettext as _
 from crm.web.htmx import form_version, is_htmx, page_or_fragment, redirect_to, wants_fragment
 
 bp = Blueprint("deal_pages", __name__, url_prefix="/deals")

@@ -2,7 +2,6 @@
 Whatever a failed request began in the database is rolled back first."""
 
 from flask import Flask
-from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -19,6 +18,7 @@ from crm.api.errors import (
 from crm.core.database import db
 from crm.core.errors import DatabaseUnavailable, DomainError
 from crm.platform.extensions import login_manager
+from crm.platform.i18n import gettext as _
 from crm.web.error_pages import domain_error_page, error_page, http_error_page, plain_error
 from crm.web.format import say
 

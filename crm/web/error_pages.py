@@ -1,7 +1,6 @@
 """Error pages in the app's layout (or a short text for HTMX to show), in the page's language."""
 
 from flask import make_response, render_template
-from flask_babel import gettext, lazy_gettext
 from werkzeug.exceptions import HTTPException
 
 from crm.core.errors import (
@@ -14,6 +13,7 @@ from crm.core.errors import (
     TooManyAttempts,
     ValidationFailed,
 )
+from crm.platform.i18n import gettext, lazy_gettext
 from crm.web.format import FIELD_LABELS, say
 from crm.web.htmx import is_htmx
 

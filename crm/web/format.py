@@ -2,24 +2,19 @@
 and the changes an activity records."""
 
 from collections.abc import Mapping
-from copy import copy
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache, lru_cache
 from typing import Any, NamedTuple
 
-from babel import numbers
+from babel import Locale, dates, numbers
 from babel.lists import format_list
 from flask import Flask
 from flask_babel import (
-    format_date,
     format_datetime,
     format_number,
-    format_percent,
     get_locale,
     get_timezone,
-    gettext,
-    lazy_gettext,
-    lazy_pgettext,
     to_user_timezone,
 )
 
@@ -38,6 +33,7 @@ from crm.deals.rules import (
     version_of,
 )
 from crm.models import Activity, ActivityType, Stage, stage_table
+from crm.platform.i18n import gettext, lazy_gettext, lazy_pgettext, page_language_code
 
 # What a page calls each field of a deal: the form's labels and the history's, in the page's language.
 FIELD_LABELS = {
@@ -97,19 +93,39 @@ def money(amount: Decimal | None, currency: str, *, estimate: bool = False) -> s
     places = 0 if currency in WHOLE_CURRENCIES and whole else 2
     # Rounded here, half up, so that Babel (which rounds half to even) has nothing left to round.
     rounded = Decimal(amount).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    locale = get_locale()
-    if currency in CURRENCY_SYMBOLS:
-        pattern = _with_places(locale.currency_formats["standard"], places)
-        return numbers.format_currency(rounded, currency, pattern, locale=locale, currency_digits=False)
-    number_pattern = _with_places(locale.decimal_formats[None], places)
-    return f"{numbers.format_decimal(rounded, number_pattern, locale=locale)} {currency}"
+    written = _money_writing(page_language_code(), currency)
+    return written.prefix + _grouped(rounded, places, written) + written.suffix
 
 
-def _with_places(pattern: numbers.NumberPattern, places: int) -> numbers.NumberPattern:
-    """The locale's number pattern with exactly `places` decimals, whatever the currency's own."""
-    fixed = copy(pattern)
-    fixed.frac_prec = (places, places)
-    return fixed
+class MoneyWriting(NamedTuple):
+    """How a language writes amounts of one currency: what comes before and after the number,
+    and its separators."""
+
+    prefix: str
+    suffix: str
+    group: str
+    decimal: str
+
+
+@cache
+def _money_writing(language: str, currency: str) -> MoneyWriting:
+    """Read once from Babel's locale data (a board writes some hundred amounts, and Babel's own
+    formatting takes some 50 µs each): the currency pattern's affixes with the language's symbol,
+    or the code after a plain number for a currency without a symbol."""
+    locale = Locale.parse(language)
+    symbols = locale.number_symbols[locale.default_numbering_system]
+    pattern = locale.currency_formats["standard"] if currency in CURRENCY_SYMBOLS else locale.decimal_formats[None]
+    if pattern.grouping != (3, 3):
+        raise ValueError(f"{language} groups digits otherwise than by thousands")
+    symbol = numbers.get_currency_symbol(currency, locale)
+    prefix, suffix = (affix.replace("¤", symbol) for affix in (pattern.prefix[0], pattern.suffix[0]))
+    if currency not in CURRENCY_SYMBOLS:
+        suffix += f" {currency}"
+    return MoneyWriting(prefix, suffix, symbols["group"], symbols["decimal"])
+
+
+def _grouped(amount: Decimal, places: int, written: MoneyWriting) -> str:
+    return f"{amount:,.{places}f}".translate({ord(","): written.group, ord("."): written.decimal})
 
 
 def number(value: int) -> str:
@@ -119,13 +135,28 @@ def number(value: int) -> str:
 
 def percent(value: int) -> str:
     """A probability (0 to 100) as the page's language writes a percentage: 60%."""
-    return format_percent(Decimal(value) / 100)
+    return _percent(page_language_code(), value)
+
+
+@lru_cache(maxsize=1024)
+def _percent(language: str, value: int) -> str:
+    return numbers.format_percent(Decimal(value) / 100, locale=language)
 
 
 def day(value: date | datetime | None) -> str:
     """A date as the page's language writes it (2026-03-31; 2026/03/31); of a moment, the date it
     was in the member's time zone."""
-    return "" if value is None else format_date(value, DAY_FORMATS[_language()])
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_user_timezone(value).date()
+    return _day(page_language_code(), value)
+
+
+@lru_cache(maxsize=4096)
+def _day(language: str, value: date) -> str:
+    """Cached: a board writes a date on every card, and Babel takes some 20 µs for each."""
+    return dates.format_date(value, DAY_FORMATS[Locale.parse(language).language], locale=language)
 
 
 def page_today() -> date:
@@ -145,6 +176,11 @@ def say(message: str) -> str:
                   for name, value in message.params.items()}
         return gettext(message.template, **params)
     return message
+
+
+def stage_labels_now() -> dict[Stage, str]:
+    """Every stage's name in the page's language, looked up once for a list that names them often."""
+    return {stage: str(label) for stage, label in STAGE_LABELS.items()}
 
 
 def stage_label(stage: Stage | str) -> str:
@@ -193,7 +229,7 @@ def activity_text(activity) -> str:
         before, after = activity.content.split(" → ", 1)
         if before in STAGES and after in STAGES:
             return gettext("Moved from %(old)s to %(new)s", old=stage_label(before), new=stage_label(after))
-    if activity.type == ActivityType.UPDATED and str(get_locale()) != SOURCE_LANGUAGE:
+    if activity.type == ActivityType.UPDATED and page_language_code() != SOURCE_LANGUAGE:
         fields = _fields_of_an_older_update(activity.content)
         if fields:
             labels = format_list([str(FIELD_LABELS[field]) for field in fields], locale=get_locale())
@@ -255,6 +291,6 @@ def register_formatting(app: Flask) -> None:
         activity_type_label=activity_type_label, or_list=or_list,
     )
     app.jinja_env.globals.update(version_of=version_of, stages=list(Stage), stage_labels=STAGE_LABELS,
-                                 field_labels=FIELD_LABELS, today=page_today,
+                                 field_labels=FIELD_LABELS, today=page_today, stage_labels_now=stage_labels_now,
                                  max_lengths=MAX_LENGTHS, default_currency_symbol=CURRENCY_SYMBOLS[DEFAULT_CURRENCY],
                                  new_deal_stage=NEW_DEAL_STAGE)
