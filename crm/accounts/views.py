@@ -80,13 +80,15 @@ def settings():
         users.set_preferences(current_user, choices)
     except ValidationFailed as error:
         return render_settings(status=422, errors=error.fields, **choices)
-    flash(_("Your settings are saved."), "info")
-    return redirect(url_for("auth_pages.settings"), code=303)
+    # Said by the page it leads to, not flashed: a flash would be worded in the language the
+    # request began with, before the new one was saved.
+    return redirect(url_for("auth_pages.settings", saved=1), code=303)
 
 
 def render_settings(status: int = 200, errors: Mapping[str, str] | None = None, **chosen) -> tuple[str, int]:
     return render_template(
         "accounts/settings.html", chosen=chosen, errors=errors or {}, languages=LANGUAGES, time_zones=time_zones(),
+        saved=status == 200 and request.args.get("saved") == "1",
         organization_time_zone=current_user.organization_time_zone
         or default_time_zone(current_user.organization_locale),
     ), status

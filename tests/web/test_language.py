@@ -106,3 +106,10 @@ def test_an_organizations_default_time_zone_follows_its_language(app, locale, zo
     assert sign_in_through_form(browser, f"{locale}@example.com").status_code == 303
     page = page_of(browser.get("/settings", headers={"Accept-Language": "en"}))
     assert chosen(page, "time_zone").text == f"The organization's ({zone})"
+
+
+def test_saving_a_new_language_says_so_in_the_new_language(web):
+    saved = web.post("/settings", {"locale": "ja", "time_zone": ""})
+    assert saved.headers["Location"] == "/settings?saved=1"
+    page = page_of(web.get(saved.headers["Location"]))
+    assert page.one("p", cls="flash").text == "設定を保存しました。"
