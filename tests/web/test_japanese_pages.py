@@ -120,3 +120,23 @@ def test_the_login_page_and_its_refusal_in_japanese(anonymous):
 def test_the_same_pages_in_english_have_english_words(web, make_deal):
     """The check above can fail: an English page trips it."""
     assert english_words(web.get("/")) != []
+
+
+def test_the_500_page_in_japanese(database_uri):
+    """What a Japanese reader sees when something breaks on our side (the API keeps its English)."""
+    from crm import create_app
+    from tests.conftest import app_config
+
+    app = create_app({**app_config(database_uri), "TESTING": False, "PROPAGATE_EXCEPTIONS": False})
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("broken on purpose")
+
+    page = app.test_client().get("/boom", headers=JAPANESE)
+
+    assert page.status_code == 500
+    main = page_of(page).one("main")
+    assert main.one("h1").text == "エラーが発生しました"
+    assert "変更は保存されていません" in main.text
+    assert english_words_in(page.get_data(as_text=True)) == []
