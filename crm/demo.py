@@ -21,6 +21,7 @@ from crm.deals.totals import recount
 from crm.models import OPEN_STAGES, Activity, ActivityType, Company, Contact, Deal, Stage, User, stage_table
 
 DEMO_ORGANIZATION = "Demo Trading Co."
+DEMO_LANGUAGE = "ja"
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo-password"
 BATCH_SIZE = 5000
@@ -150,8 +151,10 @@ def _large_page_cache() -> None:
 
 
 def _demo_user() -> User:
+    """The demo's user, of a Japanese team like its deals: times in Tokyo; pages in the browser's
+    language (Japanese when it asks for none the app speaks)."""
     user = db.session.scalar(select(User).where(User.email == DEMO_EMAIL))
-    return user or users.create_user(DEMO_ORGANIZATION, DEMO_EMAIL, "Demo User", DEMO_PASSWORD)
+    return user or users.create_user(DEMO_ORGANIZATION, DEMO_EMAIL, "Demo User", DEMO_PASSWORD, DEMO_LANGUAGE)
 
 
 def _member(organization_id: str, name: str, email: str) -> User:

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from crm.accounts import sessions, users
 from crm.accounts.credentials import clear_session_cookie, revoke_current_session, secure_cookie, set_session_cookie
 from crm.core.errors import InvalidCredentials, RetryLater, ValidationFailed
-from crm.core.locales import LANGUAGES, default_time_zone, time_zones
+from crm.core.locales import LANGUAGES, SUGGESTED_TIME_ZONES, default_time_zone, time_zones
 from crm.platform.extensions import login_manager
 from crm.platform.i18n import LANGUAGE_COOKIE
 from crm.platform.i18n import gettext as _
@@ -87,7 +87,8 @@ def settings():
 
 def render_settings(status: int = 200, errors: Mapping[str, str] | None = None, **chosen) -> tuple[str, int]:
     return render_template(
-        "accounts/settings.html", chosen=chosen, errors=errors or {}, languages=LANGUAGES, time_zones=time_zones(),
+        "accounts/settings.html", chosen=chosen, errors=errors or {}, languages=LANGUAGES,
+        suggested_zones=SUGGESTED_TIME_ZONES, time_zones=[zone for zone in time_zones() if zone not in SUGGESTED_TIME_ZONES],
         saved=status == 200 and request.args.get("saved") == "1",
         organization_time_zone=current_user.organization_time_zone
         or default_time_zone(current_user.organization_locale),

@@ -13,6 +13,8 @@ DEFAULT_TIME_ZONE = "UTC"
 # The time zone of an organization that has not chosen one, by its language.
 HOME_TIME_ZONES = {"ja": "Asia/Tokyo"}
 MAX_TIME_ZONE_LENGTH = 64
+# Offered first, before the whole list: the home time zones and UTC.
+SUGGESTED_TIME_ZONES = (*HOME_TIME_ZONES.values(), DEFAULT_TIME_ZONE)
 
 
 def default_time_zone(language: str) -> str:

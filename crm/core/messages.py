@@ -25,6 +25,14 @@ class Message(str):
         return Message, (self.template, dict(self.params))
 
 
+class Listed(tuple):
+    """Several values as one parameter: joined with commas in English, as the page's language
+    joins them on a page."""
+
+    def __str__(self) -> str:
+        return ", ".join(self)
+
+
 def msg(template: str, /, **params: Any) -> Message:
     """The English message of template with params filled in; a page may translate it."""
     return Message(template, params)

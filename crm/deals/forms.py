@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from crm.accounts.users import Member
 from crm.core.currencies import CURRENCY_SYMBOLS, ISO_4217
 from crm.core.locales import DEFAULT_TIME_ZONE
-from crm.core.messages import Message, msg
+from crm.core.messages import Listed, Message, msg
 from crm.core.validation import FieldError
 from crm.deals import operations
 from crm.deals.idempotency import is_valid_key
@@ -139,7 +139,7 @@ def _accepted(currency: str) -> Message:
         return msg("must be a number such as 1,200,000 or 1234.50 (commas between thousands, a period before the "
                    "decimals), with or without %(mark)s.", mark=last)
     return msg("must be a number such as 1,200,000 or 1234.50 (commas between thousands, a period before the "
-               "decimals), with or without %(marks)s or %(last)s.", marks=", ".join(others), last=last)
+               "decimals), with or without %(marks)s or %(last)s.", marks=Listed(others), last=last)
 
 
 def _number_or_text(value: str) -> Any:

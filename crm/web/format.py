@@ -21,7 +21,7 @@ from flask_babel import (
 from crm.core.clock import today_in
 from crm.core.currencies import CURRENCY_SYMBOLS, WHOLE_CURRENCIES
 from crm.core.locales import SOURCE_LANGUAGE
-from crm.core.messages import Message
+from crm.core.messages import Listed, Message
 from crm.deals.rules import (
     DEFAULT_CURRENCY,
     MAX_LOST_REASON_LENGTH,
@@ -97,6 +97,12 @@ def money(amount: Decimal | None, currency: str, *, estimate: bool = False) -> s
     return written.prefix + _grouped(rounded, places, written) + written.suffix
 
 
+def default_currency_symbol() -> str:
+    """The default currency's symbol as the page's language writes it (￥ in Japanese), for a
+    placeholder."""
+    return numbers.get_currency_symbol(DEFAULT_CURRENCY, page_language_code())
+
+
 class MoneyWriting(NamedTuple):
     """How a language writes amounts of one currency: what comes before and after the number,
     and its separators."""
@@ -170,12 +176,19 @@ def _language() -> str:
 
 def say(message: str) -> str:
     """A message of the domain in the page's language: a Message through the catalog with its
-    parameters (a stage by its name in that language), any other text (a user's own words) as it is."""
+    parameters said as that language says them, any other text (a user's own words) as it is."""
     if isinstance(message, Message):
-        params = {name: stage_label(value) if isinstance(value, Stage) else value
-                  for name, value in message.params.items()}
-        return gettext(message.template, **params)
+        return gettext(message.template, **{name: _said(value) for name, value in message.params.items()})
     return message
+
+
+def _said(value: Any) -> Any:
+    """A message's parameter as the page says it: a stage by its name, a list joined its way."""
+    if isinstance(value, Stage):
+        return stage_label(value)
+    if isinstance(value, Listed):
+        return gettext(", ").join(value)
+    return value
 
 
 def stage_labels_now() -> dict[Stage, str]:
@@ -292,5 +305,5 @@ def register_formatting(app: Flask) -> None:
     )
     app.jinja_env.globals.update(version_of=version_of, stages=list(Stage), stage_labels=STAGE_LABELS,
                                  field_labels=FIELD_LABELS, today=page_today, stage_labels_now=stage_labels_now,
-                                 max_lengths=MAX_LENGTHS, default_currency_symbol=CURRENCY_SYMBOLS[DEFAULT_CURRENCY],
+                                 max_lengths=MAX_LENGTHS, default_currency_symbol=default_currency_symbol,
                                  new_deal_stage=NEW_DEAL_STAGE)
