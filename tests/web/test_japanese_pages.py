@@ -5,9 +5,11 @@ the proper names the allowlist holds. The same pages in English read as before."
 import re
 
 import pytest
+from babel.messages.pofile import read_po
 
 from crm.accounts import users
 from crm.core.currencies import ISO_4217
+from crm.platform.i18n import CATALOGS
 from tests.conftest import PASSWORD
 
 from .conftest import page_of, parse, sign_in_through_form
@@ -140,3 +142,19 @@ def test_the_500_page_in_japanese(database_uri):
     assert main.one("h1").text == "エラーが発生しました"
     assert "変更は保存されていません" in main.text
     assert english_words_in(page.get_data(as_text=True)) == []
+
+
+def test_an_english_member_meets_no_japanese_of_the_catalog(web, make_deal):
+    """Switching back to English brings no mixed strings: no Japanese translation shows on the
+    English pages of a deal (whose own data is English here)."""
+    with (CATALOGS / "ja" / "LC_MESSAGES" / "messages.po").open("rb") as po:
+        japanese = {form for message in read_po(po, locale="ja") if message.id
+                    for form in (message.string if isinstance(message.string, tuple) else (message.string,))
+                    if len(form) > 1 and not re.search(r"%\(", form)}
+    deal = make_deal(name="Annual plan", amount=1200000, expected_close_date="2026-03-31")
+    web.api.post(f"/api/v1/crm/deals/{deal['id']}/stage", json={"stage": "proposal"})
+    pages = ["/", "/deals", f"/deals/{deal['id']}", f"/deals/{deal['id']}/edit", f"/deals/{deal['id']}/delete",
+             "/deals/new", "/settings", "/no-such-page"]
+    for path in pages:
+        texts = " ".join(text for _, text in texts_a_reader_meets(page_of(web.get(path))))
+        assert [form for form in japanese if form in texts] == [], path
