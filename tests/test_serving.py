@@ -38,11 +38,14 @@ def gunicorn(database_uri, make_user, tmp_path):
         cwd=ROOT, env=env, stdout=log, stderr=log,
     )
     base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
+    started_by = time.monotonic() + 120  # as long as a loaded machine may take to start four workers
+    while True:
         try:
-            urllib.request.urlopen(f"{base}/login", timeout=1)
+            urllib.request.urlopen(f"{base}/login", timeout=5)
             break
         except OSError:
+            if time.monotonic() > started_by or process.poll() is not None:
+                raise
             time.sleep(0.1)
     yield base, owner
     process.send_signal(signal.SIGINT)  # quick shutdown: nothing is left to finish
