@@ -43,7 +43,7 @@ class Gunicorn:
             cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True,
         )
         log.close()
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # as long as a loaded machine may take to start its workers
         while time.monotonic() < deadline:
             try:
                 urllib.request.urlopen(f"{self.base}/login", timeout=1)
