@@ -80,15 +80,14 @@ class ActivityQuery:
         done = params.choice("done", ["true", "false"])
         return cls(
             window=Window.from_params(params),
-            assigned_member_id=_id_or_me(params, "assigned_member_id"),
-            deal_id=_deal_id(params, "deal_id"),
+            assigned_member_id=_id_or_me("assigned_member_id", params.single("assigned_member_id")),
+            deal_id=_deal_id("deal_id", params.single("deal_id")),
             done=None if done is None else done == "true",
             due=params.choice("due", DUE),
         )
 
 
-def _id_or_me(params: Params, name: str) -> str | None:
-    raw = params.single(name)
+def _id_or_me(name: str, raw: str | None) -> str | None:
     if raw in (None, "", ME):
         return raw or None
     if not is_id_of("user", raw):
@@ -96,8 +95,7 @@ def _id_or_me(params: Params, name: str) -> str | None:
     return raw
 
 
-def _deal_id(params: Params, name: str) -> str | None:
-    raw = params.single(name)
+def _deal_id(name: str, raw: str | None) -> str | None:
     if raw in (None, ""):
         return None
     if not is_id_of("deal", raw):
