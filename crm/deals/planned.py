@@ -4,7 +4,7 @@ they are due, "today" and "overdue" judged by the caller's own date."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -128,7 +128,7 @@ def _filtered(actor: Member, query: ActivityQuery) -> Select:
     return matching
 
 
-def _due_on(due: str, today) -> list:
+def _due_on(due: str, today: date) -> list:
     """When an activity is due, as seen on the day `today`: overdue is open and due before it."""
     return {
         "overdue": [Activity.done == false(), Activity.due_date < today],
