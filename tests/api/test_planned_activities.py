@@ -178,14 +178,15 @@ def test_the_entries_the_app_records_cannot_be_changed_or_deleted(api, make_deal
 
 
 def test_another_organizations_activity_answers_like_a_missing_one(api, rival, make_deal):
-    theirs = add(rival, make_deal(rival), type="task", content="Theirs", due_date="2026-03-02")
+    their_deal = make_deal(rival)
+    theirs = add(rival, their_deal, type="task", content="Theirs", due_date="2026-03-02")
 
     for activity_id in (theirs["id"], MISSING, "not-an-id"):
         for response in (api.patch(f"{ACTIVITIES}/{activity_id}", json={"done": True}),
                          api.delete(f"{ACTIVITIES}/{activity_id}")):
             assert response.status_code == 404
             assert response.get_json()["error"]["message"] == "No such activity."
-    assert listed(api) == []
+    assert listed(api) == listed(api, deal_id=their_deal["id"]) == listed(api, assigned_member_id=rival.user["id"]) == []
     assert listed(rival, done="false") == ["Theirs"]
 
 
