@@ -16,6 +16,7 @@ from crm.core.database import db
 from crm.core.ids import new_id
 from crm.core.text import fold
 from crm.deals import search
+from crm.deals.history import assignee_of
 from crm.deals.rules import DEFAULT_CURRENCY, PROBABILITY_OF_CLOSED
 from crm.deals.totals import recount
 from crm.models import OPEN_STAGES, Activity, ActivityType, Company, Contact, Deal, Stage, User, stage_table
@@ -262,4 +263,7 @@ def _activity(deal: dict, kind: ActivityType, content: str, created_by: str, cre
         "created_by": created_by,
         "created_at": created_at,
         "changes": changes,
+        "done": True,
+        "done_at": created_at,
+        "assigned_member_id": assignee_of(kind, created_by),
     }

@@ -2,7 +2,7 @@
 
 import secrets
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from enum import StrEnum
 from typing import TypeVar
@@ -69,11 +69,16 @@ class ActivityType(StrEnum):
     CALL = "call"
     EMAIL = "email"
     MEETING = "meeting"
+    TASK = "task"
 
 
 # The kinds of activity a person logs on a deal, in the order a form offers them; the app records
 # the others as deals change.
 LOGGED_ACTIVITY_TYPES = (ActivityType.NOTE, ActivityType.CALL, ActivityType.EMAIL, ActivityType.MEETING)
+# What a person may also plan through the API (the pages offer the logged kinds only, for now).
+PLANNED_ACTIVITY_TYPES = (*LOGGED_ACTIVITY_TYPES, ActivityType.TASK)
+# The entries the app writes as deals change: the history of what happened, never edited.
+RECORDED_ACTIVITY_TYPES = (ActivityType.CREATED, ActivityType.UPDATED, ActivityType.STAGE_CHANGE)
 
 
 def _enum_column(enum: type[StrEnum], name: str) -> Enum:
@@ -305,6 +310,9 @@ class Activity(db.Model):
     __table_args__ = (
         Index("ix_activities_deal_created", "deal_id", "created_at", "id"),
         Index("ix_activities_org_created", "organization_id", "created_at", "id"),
+        # The lists of planned activities (GET /activities): open or done, by due date and time.
+        Index("ix_activities_org_due", "organization_id", "done", "due_date", "due_time", "id"),
+        Index("ix_activities_assignee_due", "assigned_member_id", "done", "due_date", "due_time", "id"),
     )
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=lambda: new_id("activity"))
@@ -319,9 +327,17 @@ class Activity(db.Model):
     # the API writes them (an amount also names its currency). None on other kinds, and on
     # activities recorded before changes were kept.
     changes: Mapped[list[dict] | None] = mapped_column(ExactJSON)
+    # A planned activity has a due date (and maybe a time of day); done_at is when it was marked done
+    # (for an activity logged done, when it was logged). The entries the app records are done, undated
+    # and assigned to no one.
+    due_date: Mapped[date | None]
+    due_time: Mapped[time | None]
+    done: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    assigned_member_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
 
     deal: Mapped[Deal] = relationship(back_populates="activities")
-    author: Mapped[User | None] = relationship(lazy="raise")
+    author: Mapped[User | None] = relationship(lazy="raise", foreign_keys=[created_by])
     contact: Mapped[Contact | None] = relationship(lazy="raise")
 
 

@@ -29,17 +29,24 @@ def batch_alter_deals(**kwargs) -> Iterator[BatchOperations]:
     """op.batch_alter_table("deals", **kwargs); on SQLite, the triggers and expression indexes that
     a rebuild of the table dropped are made again afterwards."""
     uncopied = _uncopied_objects() if op.get_bind().dialect.name == "sqlite" else {}
-    with warnings.catch_warnings():
-        # SQLite's reflection says it skips the expression indexes, which are made again below.
-        warnings.filterwarnings("ignore", message=".*expression-based index", category=SAWarning)
-        with op.batch_alter_table("deals", **kwargs) as batch_op:
-            yield batch_op
+    # The expression indexes SQLite's reflection skips are made again below.
+    with skipping_expression_indexes(), op.batch_alter_table("deals", **kwargs) as batch_op:
+        yield batch_op
     if not uncopied:
         return
     remaining = {name for _, name, _ in op.get_bind().exec_driver_sql(_DEAL_OBJECTS)}
     for name, sql in uncopied.items():
         if name not in remaining:
             op.execute(sql)
+
+
+@contextmanager
+def skipping_expression_indexes() -> Iterator[None]:
+    """Quiet SQLite's reflection saying it skips the indexes on an expression of deals: a batch
+    change of deals, or of a table referring to deals (which reflects deals too), is told that."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*expression-based index", category=SAWarning)
+        yield
 
 
 def _uncopied_objects() -> dict[str, str]:

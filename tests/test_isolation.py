@@ -44,7 +44,7 @@ from tests.web.conftest import (
 API = "/api/v1/crm"
 DEALS_API = f"{API}/deals"
 PATH_PARAMETER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
-ID_PARAMETERS = {"deal_id", "company_id", "contact_id"}
+ID_PARAMETERS = {"deal_id", "company_id", "contact_id", "activity_id"}
 # Fresh on every render: CSRF tokens and the one-time keys of forms that create a deal.
 CSRF_VALUE = re.compile(r'(X-CSRFToken": "|name="csrf_token" value="|name="form_key" value=")[^"]+')
 MARKER = "zyzzyva"  # in every name, note and reason of the other organization (lower-cased)
@@ -89,6 +89,10 @@ ROUTE_BODIES: dict[tuple[str, str], dict | None] = {
     ("DELETE", "/api/v1/crm/deals/<deal_id>"): None,
     ("POST", "/api/v1/crm/deals/<deal_id>/stage"): {"stage": "closed_lost", "lost_reason": "Sneaky"},
     ("GET", "/api/v1/crm/deals/<deal_id>/activities"): None,
+    ("POST", "/api/v1/crm/deals/<deal_id>/activities"): {"type": "task", "content": "Sneaky task", "due_date": "2026-03-02"},
+    ("GET", "/api/v1/crm/activities"): None,
+    ("PATCH", "/api/v1/crm/activities/<activity_id>"): {"content": "Sneaky", "done": True},
+    ("DELETE", "/api/v1/crm/activities/<activity_id>"): None,
     ("GET", "/api/v1/crm/companies"): None,
     ("POST", "/api/v1/crm/companies"): {"name": "Sneaky company"},
     ("GET", "/api/v1/crm/companies/<company_id>"): None,
@@ -130,6 +134,10 @@ LIST_QUERIES = {
     "/api/v1/crm/contacts": ["", "search=contact", "search=ZYZZYVA"],
     "/api/v1/crm/members": ["", "search=a", "search=ZYZZYVA"],
     "/api/v1/crm/deals/<deal_id>/activities": ["", "limit=100", "page=2&limit=1"],
+    "/api/v1/crm/activities": [
+        "", "done=false", "done=true&limit=200", "due=upcoming", "due=none", "assigned_member_id=me",
+        "assigned_member_id={rival_user}", "offset=1&limit=1",
+    ],
     "/": ["", "search=renewal", "search=ZYZZYVA", "assignee=none", "assignee=me", "assignee={rival_user}"],
     "/board/<stage>/cards": ["offset=0", "offset=0&search=renewal", "offset=0&assignee=none"],
     "/deals": ["", "search=renewal", "search=ZYZZYVA", "stage=proposal", "sort=amount&order=desc", "limit=1&offset=1"],
@@ -216,6 +224,8 @@ class Org:
             assigned_member_id=api_client.user["id"],
             note=f"{label} note",
         )
+        self.activity = ok(api_client.post(f"{DEALS_API}/{self.deal['id']}/activities", json={
+            "type": "task", "content": f"{label} next step", "due_date": "2026-03-02"}), 201)["activity"]
 
     def new_deal(self, name: str, **fields) -> dict:
         return ok(self.api.post(DEALS_API, json={"name": name, **fields}), 201)["deal"]
@@ -226,6 +236,7 @@ class Org:
             "deal_id": self.deal["id"],
             "company_id": self.company["id"],
             "contact_id": self.contact["id"],
+            "activity_id": self.activity["id"],
             "stage": "proposal",
         }
 
@@ -237,6 +248,7 @@ class Org:
             f"{DEALS_API}/{self.deal['id']}/activities?limit=100",
             f"{API}/companies?limit=200",
             f"{API}/contacts?limit=200",
+            f"{API}/activities?limit=200",
         ]
         return tuple(self.api.get(path).get_data() for path in paths)
 
@@ -339,6 +351,7 @@ def test_the_matrix_reaches_every_kind_of_route():
         "/api/v1/crm/deals/<deal_id>/activities",
         "/api/v1/crm/companies/<company_id>",
         "/api/v1/crm/contacts/<contact_id>",
+        "/api/v1/crm/activities/<activity_id>",
     }
     assert ("POST", "/deals/<deal_id>/stage") in PAGE_ID_ROUTES
 
@@ -399,6 +412,7 @@ def missing_ids() -> dict[str, str]:
         "deal_id": "deal_" + uuid.uuid4().hex,
         "company_id": "comp_" + uuid.uuid4().hex,
         "contact_id": "cont_" + uuid.uuid4().hex,
+        "activity_id": "act_" + uuid.uuid4().hex,
         "stage": "proposal",
     }
 
@@ -582,6 +596,19 @@ def test_another_organizations_company_contact_or_member_is_refused_naming_the_f
         assert MARKER not in response.get_data(as_text=True).lower()
         assert zyzzyva.snapshot() == theirs_before
         assert acme.snapshot() == ours_before
+
+
+def test_an_activity_naming_another_organizations_contact_or_member_is_refused_naming_them(api, acme, zyzzyva):
+    theirs_before, ours_before = zyzzyva.snapshot(), acme.snapshot()
+    references = {field: their_reference(zyzzyva, field) for field in ("contact_id", "assigned_member_id")}
+
+    added = call(api, "POST", f"{DEALS_API}/{acme.deal['id']}/activities", {"type": "call", "content": "x"} | references)
+    changed = call(api, "PATCH", f"{API}/activities/{acme.activity['id']}", {"assigned_member_id": zyzzyva.api.user["id"]})
+
+    assert assert_error(added, 422)["fields"] == {field: REFERENCE_MESSAGES[field] for field in references}
+    assert assert_error(changed, 422)["fields"] == {"assigned_member_id": REFERENCE_MESSAGES["assigned_member_id"]}
+    assert zyzzyva.snapshot() == theirs_before
+    assert acme.snapshot() == ours_before
 
 
 def test_a_contact_at_another_organizations_company_is_refused_naming_company_id(api, acme, zyzzyva):

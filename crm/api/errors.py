@@ -9,6 +9,7 @@ from crm.core.errors import (
     InvalidCredentials,
     KeyReused,
     NotFound,
+    ReadOnlyActivity,
     RetryLater,
     SignInBusy,
     StaleVersion,
@@ -93,6 +94,7 @@ _DOMAIN_ANSWERS = (
     ((TooManyAttempts, SignInBusy), 429, "too_many_requests"),
     (RetryLater, 503, "service_unavailable"),
     (KeyReused, 409, "idempotency_key_reused"),
+    (ReadOnlyActivity, 409, "read_only_activity"),
     (StaleVersion, 412, "precondition_failed"),
 )
 

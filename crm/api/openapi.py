@@ -33,6 +33,7 @@ from crm.core.errors import (
     InvalidCredentials,
     KeyReused,
     NotFound,
+    ReadOnlyActivity,
     StaleVersion,
     TooManyAttempts,
 )
@@ -40,21 +41,25 @@ from crm.core.ids import PREFIXES, id_pattern
 from crm.core.listing import LIST_LIMIT_CAP, LIST_LIMIT_DEFAULT, MAX_POSITION, MAX_SEARCH_LENGTH, Params, Window
 from crm.deals.history import ACTIVITY_LIMIT_CAP, ACTIVITY_LIMIT_DEFAULT
 from crm.deals.idempotency import MAX_KEY_LENGTH
+from crm.deals.planned import DUE, ME
 from crm.deals.queries import SORT_COLUMNS
 from crm.deals.rules import (
+    ACTIVITY_CHANGE_PARSERS,
     DEAL_FIELD_PARSERS,
     DEFAULT_CURRENCY,
     MAX_LOST_REASON_LENGTH,
     MAX_NAME_LENGTH,
     NEW_DEAL_STAGE,
+    PLANNED_ACTIVITY_FIELD_PARSERS,
     RECORDED_FIELDS,
     REQUIRED_TO_CREATE,
+    REQUIRED_TO_LOG,
     REQUIRED_TO_MOVE,
     STAGE_CHANGE_PARSERS,
     STAGES,
 )
 from crm.directory import queries as directory
-from crm.models import ActivityType
+from crm.models import RECORDED_ACTIVITY_TYPES, ActivityType
 
 Schema = dict[str, Any]
 
@@ -83,6 +88,9 @@ ERROR_CODES = {
     "NotFound": (404, ["not_found"], "No such record: missing, deleted, or another organization's."),
     "KeyReused": (409, ["idempotency_key_reused"], "This Idempotency-Key was used before with another body. "
                   "Nothing was created."),
+    "ReadOnlyActivity": (409, ["read_only_activity"], "The activity is an entry the app recorded (created, "
+                         "updated, stage_change): the history of what happened is never changed. Nothing was "
+                         "changed."),
     "PreconditionFailed": (412, ["precondition_failed"], "`If-Match` does not match the deal's current `ETag`: "
                            "it changed since it was read. Nothing was changed."),
     "PayloadTooLarge": (413, ["payload_too_large"], "The body is over 1 MiB."),
@@ -146,10 +154,11 @@ def closed_object(properties: dict[str, Schema], *, required: list[str] | None =
     return schema | extra
 
 
-def page_of(item: str, description: str) -> Schema:
+def page_of(item: str, description: str, key: str = "items") -> Schema:
+    """A page of a list, as crm.api.serialize.page_json writes it (key names its items)."""
     return closed_object(
         {
-            "items": {"type": "array", "items": ref(item), "description": description},
+            key: {"type": "array", "items": ref(item), "description": description},
             "total": {"type": "integer", "minimum": 0, "description": "How many match in all."},
             "limit": {"type": "integer", "minimum": 1, "maximum": LIST_LIMIT_CAP,
                       "description": "The page size used (a larger limit asked for is lowered)."},
@@ -261,8 +270,8 @@ def activity_schema() -> Schema:
         {
             "id": an_id("activity", "The activity's id"),
             "type": {"type": "string", "enum": [kind.value for kind in ActivityType],
-                     "description": "created, updated, stage_change and note from the API; the web app adds call, "
-                     "email and meeting."},
+                     "description": "created, updated and stage_change: entries the app records as the deal "
+                     "changes (read-only). note, call, email, meeting and task: what people log or plan."},
             "content": {"type": "string", "description": "stage_change: `<from> → <to>`; updated: the changed "
                         "fields (`Updated name, amount.`); note: the note's text."},
             "deal_id": an_id("deal", "The deal"),
@@ -274,8 +283,40 @@ def activity_schema() -> Schema:
                         "before and after (a stage change lists the stage first, then what it implied: probability, "
                         "won_date, lost_reason). null on other kinds and on activities recorded before changes were "
                         "kept."},
+            "due_date": nullable(described(v.calendar_date, "The day it is planned for; null when not planned.")),
+            "due_time": nullable(described(v.clock_time, "The time of day it is planned for (only with due_date).")),
+            "done": {"type": "boolean", "description": "Whether it is done. Entries the app records are."},
+            "done_at": nullable(timestamp("When it was marked done (for an activity logged done, when it was "
+                                          "logged); null while open.")),
+            "assigned_member_id": nullable(an_id("user", "The member who is to do it (null on the entries the "
+                                                 "app records)")),
         }
     )
+
+
+# What each field of an activity sent means, beyond what its parser (crm.deals.rules) says of its values.
+ACTIVITY_FIELD_PROSE = {
+    "type": "What kind of activity.",
+    "content": "Its text.",
+    "contact_id": "A contact of your organization it concerns",
+    "due_date": "The day it is planned for; null for none.",
+    "due_time": "The time of day it is planned for: only with a due_date.",
+    "assigned_member_id": "A member (user) of your organization who is to do it; default: you",
+    "done": "Whether it is done; marking it done sets done_at to now, undoing clears it. A note is always done.",
+}
+
+
+def activity_create_schema() -> Schema:
+    fields = fields_of(PLANNED_ACTIVITY_FIELD_PARSERS, ACTIVITY_FIELD_PROSE)
+    fields["done"] = {**fields["done"], "description": fields["done"]["description"] + " Default: true without a "
+                      "due_date, false with one (true for a note)."}
+    return closed_object(fields, required=sorted(REQUIRED_TO_LOG), description=(
+        "Log what happened (no due_date: done), or plan a step for a day (with a due_date: open)."))
+
+
+def activity_update_schema() -> Schema:
+    return closed_object(fields_of(ACTIVITY_CHANGE_PARSERS, ACTIVITY_FIELD_PROSE), required=[], description=(
+        "Only the fields sent change. The type, deal and contact stay."))
 
 
 def activity_change_schema() -> Schema:
@@ -333,6 +374,10 @@ def schemas() -> dict[str, Schema]:
         "DealPage": page_of("Deal", "Deals in the order asked for (ties broken by id)."),
         "Activity": activity_schema(),
         "ActivityChange": activity_change_schema(),
+        "ActivityCreate": activity_create_schema(),
+        "ActivityUpdate": activity_update_schema(),
+        "PlannedActivityPage": page_of("Activity", "By due date, then time (a day's untimed ones after its timed "
+                                       "ones), undated ones last; ties broken by id.", "activities"),
         "ActivityPage": closed_object({
             "activities": {"type": "array", "items": ref("Activity"), "description": "Newest first."},
             "total": {"type": "integer", "minimum": 0, "description": "How many the deal has in all."},
@@ -475,6 +520,7 @@ ERROR_EXAMPLES = {
     "CrossSite": example_of(cross_site()),
     "NotFound": example_of(NotFound("deal")),
     "KeyReused": example_of(KeyReused()),
+    "ReadOnlyActivity": example_of(ReadOnlyActivity()),
     "PreconditionFailed": example_of(StaleVersion("")),
     "PayloadTooLarge": example_of(RequestEntityTooLarge()),
     "UnsupportedMediaType": example_of(inputs.not_json()),
@@ -534,6 +580,21 @@ ACTIVITY_EXAMPLE = {
     "created_by": "usr_99999999999999999999999999999999",
     "created_at": "2026-02-10T14:30:00Z",
     "changes": None,
+    "due_date": None,
+    "due_time": None,
+    "done": True,
+    "done_at": "2026-02-10T14:30:00Z",
+    "assigned_member_id": "usr_99999999999999999999999999999999",
+}
+PLANNED_ACTIVITY_EXAMPLE = {
+    **ACTIVITY_EXAMPLE,
+    "id": "act_eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+    "type": "call",
+    "content": "見積もりの確認の電話",
+    "due_date": "2026-02-12",
+    "due_time": "10:00",
+    "done": False,
+    "done_at": None,
 }
 UPDATE_ACTIVITY_EXAMPLE = {
     **ACTIVITY_EXAMPLE,
@@ -545,6 +606,8 @@ UPDATE_ACTIVITY_EXAMPLE = {
         {"field": "amount", "old": 1200000, "new": 1500000, "currency": "JPY"},
         {"field": "expected_close_date", "old": "2026-03-31", "new": "2026-04-30"},
     ],
+    "done_at": "2026-02-09T10:00:00Z",
+    "assigned_member_id": None,
 }
 COMPANY_EXAMPLE = {
     "id": "comp_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
@@ -696,19 +759,76 @@ def deal_paths() -> dict[str, Schema]:
             parameters=[deal, if_match],
             body=("StageChange", {"stage": "proposal"}),
         )},
-        "/api/v1/crm/deals/{id}/activities": {"get": operation(
-            "list_activities", "List a deal's activities",
-            "The deal's activity history, newest first.", "Deals",
-            {"200": answer("A page of activities.", "ActivityPage",
-                           {"activities": [ACTIVITY_EXAMPLE, UPDATE_ACTIVITY_EXAMPLE], "total": 5}),
-             **errors("InvalidParameter", "Unauthorized", "NotFound")},
+        "/api/v1/crm/deals/{id}/activities": {
+            "get": operation(
+                "list_activities", "List a deal's activities",
+                "The deal's activity history, newest first.", "Deals",
+                {"200": answer("A page of activities.", "ActivityPage",
+                               {"activities": [ACTIVITY_EXAMPLE, UPDATE_ACTIVITY_EXAMPLE], "total": 5}),
+                 **errors("InvalidParameter", "Unauthorized", "NotFound")},
+                parameters=[
+                    deal,
+                    query("page", whole_number(1, 1), "Page number."),
+                    query("limit", whole_number(1, ACTIVITY_LIMIT_DEFAULT, capped=True),
+                          f"Items per page; above {ACTIVITY_LIMIT_CAP} it is lowered to {ACTIVITY_LIMIT_CAP}."),
+                ],
+            ),
+            "post": operation(
+                "add_activity", "Log or plan an activity",
+                "Log what happened on the deal, or plan a next step with a due date (and time), assigned to you or "
+                "another member.", "Activities",
+                {"201": answer("The activity.", "ActivityEnvelope", {"activity": PLANNED_ACTIVITY_EXAMPLE}),
+                 **errors("InvalidJson", "Unauthorized", "CrossSite", "NotFound", "PayloadTooLarge",
+                          "UnsupportedMediaType", "ValidationFailed")},
+                parameters=[deal],
+                body=("ActivityCreate", {"type": "call", "content": "見積もりの確認の電話", "due_date": "2026-02-12",
+                                         "due_time": "10:00"}),
+            ),
+        },
+    }
+
+
+def activity_paths() -> dict[str, Schema]:
+    activity = path_id("activity", "activity")
+    read_only = ", ".join(kind.value for kind in RECORDED_ACTIVITY_TYPES)
+    return {
+        "/api/v1/crm/activities": {"get": operation(
+            "list_planned_activities", "List activities by when they are due",
+            "The organization's activities on live deals, by due date and time, undated ones last. `today` and "
+            "`overdue` are judged by your own date (your time zone).", "Activities",
+            {"200": answer("A page of activities.", "PlannedActivityPage",
+                           {"activities": [PLANNED_ACTIVITY_EXAMPLE], "total": 1, "limit": 50, "offset": 0}),
+             **errors("InvalidParameter", "Unauthorized")},
             parameters=[
-                deal,
-                query("page", whole_number(1, 1), "Page number."),
-                query("limit", whole_number(1, ACTIVITY_LIMIT_DEFAULT, capped=True),
-                      f"Items per page; above {ACTIVITY_LIMIT_CAP} it is lowered to {ACTIVITY_LIMIT_CAP}."),
+                ref("Limit", "parameters"), ref("Offset", "parameters"),
+                query("assigned_member_id", {"type": "string", "pattern": f"^({ME}|{id_pattern('user')})$"},
+                      f"Only the activities assigned to this member; `{ME}` for yours."),
+                query("deal_id", {"type": "string", "pattern": f"^{id_pattern('deal')}$"},
+                      "Only this deal's activities."),
+                query("done", {"type": "string", "enum": ["true", "false"]}, "Only done, or only open, ones."),
+                query("due", {"type": "string", "enum": list(DUE)},
+                      "overdue: open and due before today; today: due today; upcoming: due after today; none: "
+                      "without a due date."),
             ],
         )},
+        "/api/v1/crm/activities/{id}": {
+            "patch": operation(
+                "update_activity", "Update an activity",
+                f"Change a logged or planned activity; {read_only} entries answer 409.", "Activities",
+                {"200": answer("The updated activity.", "ActivityEnvelope", {"activity": PLANNED_ACTIVITY_EXAMPLE}),
+                 **errors("InvalidJson", "Unauthorized", "CrossSite", "NotFound", "ReadOnlyActivity",
+                          "PayloadTooLarge", "UnsupportedMediaType", "ValidationFailed")},
+                parameters=[activity],
+                body=("ActivityUpdate", {"done": True}),
+            ),
+            "delete": operation(
+                "delete_activity", "Delete an activity",
+                f"Delete a logged or planned activity; {read_only} entries answer 409.", "Activities",
+                {"200": answer("Deleted.", "Success", {"success": True}),
+                 **errors("Unauthorized", "CrossSite", "NotFound", "ReadOnlyActivity")},
+                parameters=[activity],
+            ),
+        },
     }
 
 
@@ -763,7 +883,7 @@ def document_paths() -> dict[str, Schema]:
 def envelopes() -> dict[str, Schema]:
     """{"deal": Deal} and its kin: one record under its kind's name."""
     return {f"{title}Envelope": closed_object({key: ref(title)})
-            for title, key in (("Deal", "deal"), ("Company", "company"), ("Contact", "contact"))}
+            for title, key in (("Deal", "deal"), ("Activity", "activity"), ("Company", "company"), ("Contact", "contact"))}
 
 
 @cache
@@ -781,11 +901,13 @@ def _document(cookie_name: str) -> dict[str, Any]:
         "tags": [
             {"name": "Authentication", "description": "Sessions for API clients and browsers alike."},
             {"name": "Deals", "description": "Create, update and manage deals, their stages and history."},
+            {"name": "Activities", "description": "What was done on deals and what is planned: due dates, "
+             "assignees, done or open."},
             {"name": "Directory", "description": "Companies, contacts and members: the records deals point to."},
             {"name": "Reference", "description": "This contract, machine-readable."},
         ],
         "security": SIGNED_IN,
-        "paths": auth_paths(cookie_name) | deal_paths() | directory_paths() | document_paths(),
+        "paths": auth_paths(cookie_name) | deal_paths() | activity_paths() | directory_paths() | document_paths(),
         "components": {
             "schemas": schemas() | envelopes(),
             "parameters": parameters(),

@@ -39,6 +39,11 @@ def activity_json(activity: Activity) -> dict[str, Any]:
         "created_by": activity.created_by,
         "created_at": timestamp(activity.created_at),
         "changes": activity.changes,
+        "due_date": activity.due_date.isoformat() if activity.due_date else None,
+        "due_time": activity.due_time.strftime("%H:%M") if activity.due_time else None,
+        "done": activity.done,
+        "done_at": timestamp(activity.done_at),
+        "assigned_member_id": activity.assigned_member_id,
     }
 
 
@@ -68,9 +73,10 @@ def member_json(user: User) -> dict[str, Any]:
     return {"id": user.id, "name": user.name, "email": user.email}
 
 
-def page_json(page: Page, item_json: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
+def page_json(page: Page, item_json: Callable[[Any], dict[str, Any]], key: str = "items") -> dict[str, Any]:
+    """A page of a list; key names its items (the activities list calls them activities)."""
     return {
-        "items": [item_json(item) for item in page.items],
+        key: [item_json(item) for item in page.items],
         "total": page.total,
         "limit": page.limit,
         "offset": page.offset,

@@ -37,6 +37,15 @@ class StaleVersion(DomainError):
         self.current = current
 
 
+class ReadOnlyActivity(DomainError):
+    """A change or deletion of an entry the app recorded (created, updated, stage_change): the
+    history of what happened only grows."""
+
+    def __init__(self):
+        super().__init__(msg("This activity was recorded by the app as part of the deal's history; it cannot be "
+                             "changed or deleted."))
+
+
 class KeyReused(DomainError):
     """An Idempotency-Key sent again with another request body."""
 

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +20,7 @@ MAX_AMOUNT = Decimal("9999999999999.99")
 MAX_MOMENT_LENGTH = 40
 MAX_EMAIL_LENGTH = 320
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_CLOCK_TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 # Line breaks and tabs are allowed in multi-line text (notes); no other control character anywhere.
 _LINE_BREAKS = frozenset("\n\r\t")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -228,6 +229,22 @@ def calendar_date(value: Any) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise FieldError(msg("is not a real calendar date.")) from None
+
+
+@accepting({"type": "string", "pattern": f"^{_CLOCK_TIME.pattern}$",
+            "description": "A time of day on a 24-hour clock, `HH:MM`."})
+def clock_time(value: Any) -> time:
+    """A time of day written HH:MM (00:00 to 23:59)."""
+    if not isinstance(value, str) or not _CLOCK_TIME.fullmatch(value):
+        raise FieldError(msg("must be a time of day written HH:MM, from 00:00 to 23:59."))
+    return time.fromisoformat(value)
+
+
+@accepting({"type": "boolean", "description": "true or false."})
+def boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise FieldError(msg("must be true or false."))
+    return value
 
 
 @accepting({"type": "string", "maxLength": MAX_MOMENT_LENGTH,

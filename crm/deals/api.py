@@ -1,4 +1,4 @@
-"""The seven deals endpoints of the API contract."""
+"""The deals endpoints of the API contract, and those of their activities."""
 
 from flask import Blueprint, Response, jsonify
 from flask_login import current_user
@@ -6,9 +6,11 @@ from flask_login import current_user
 from crm.api.inputs import idempotency_key, if_match_versions, json_object, query_params
 from crm.api.serialize import activity_json, deal_json, page_json
 from crm.deals import history as deal_history
-from crm.deals import operations, queries, rules
+from crm.deals import operations, planned, queries, rules
 
 bp = Blueprint("deals_api", __name__, url_prefix="/deals")
+# A deal's activities by their own ids, and the organization's list of them.
+activities_bp = Blueprint("activities_api", __name__, url_prefix="/activities")
 
 
 @bp.get("")
@@ -62,6 +64,33 @@ def list_activities(deal_id: str):
     window = deal_history.ActivityWindow.from_params(query_params())
     history = deal_history.list_activities(current_user.organization_id, deal_id, window)
     return jsonify({"activities": [activity_json(activity) for activity in history.items], "total": history.total})
+
+
+@bp.post("/<deal_id>/activities")
+def add_activity(deal_id: str):
+    """Log an activity on a deal, or plan one for a day."""
+    activity = operations.add_activity(current_user, deal_id, json_object(), rules.PLANNED_ACTIVITY_FIELD_PARSERS)
+    return jsonify({"activity": activity_json(activity)}), 201
+
+
+@activities_bp.get("")
+def list_planned_activities():
+    """List the organization's activities by when they are due."""
+    query = planned.ActivityQuery.from_params(query_params())
+    return jsonify(page_json(planned.list_planned(current_user, query), activity_json, "activities"))
+
+
+@activities_bp.patch("/<activity_id>")
+def update_activity(activity_id: str):
+    """Change a logged or planned activity (never an entry the app recorded)."""
+    return jsonify({"activity": activity_json(operations.update_activity(current_user, activity_id, json_object()))})
+
+
+@activities_bp.delete("/<activity_id>")
+def delete_activity(activity_id: str):
+    """Delete a logged or planned activity (never an entry the app recorded)."""
+    operations.delete_activity(current_user, activity_id)
+    return jsonify({"success": True})
 
 
 def _deal_response(deal, status: int = 200) -> Response:

@@ -16,7 +16,7 @@ from crm.core.database import db
 from crm.core.listing import Params
 from crm.deals.queries import get_deal
 from crm.deals.rules import RECORDED_FIELDS, REFERENCES
-from crm.models import Activity, ActivityType, Deal, Stage
+from crm.models import RECORDED_ACTIVITY_TYPES, Activity, ActivityType, Deal, Stage
 
 # How many of a deal's activities a page holds when the request names no limit, and the most it
 # holds whatever the limit asked for (a larger one is lowered to this).
@@ -138,6 +138,12 @@ def _as_json(value: Any) -> Any:
     return value
 
 
+def assignee_of(kind: ActivityType, author: str) -> str | None:
+    """Whose an activity is when it is written: what a person logged is theirs; the entries the app
+    records are no one's."""
+    return None if kind in RECORDED_ACTIVITY_TYPES else author
+
+
 class History:
     """Records a change's activities; each is a microsecond later, so the feed keeps their order."""
 
@@ -158,6 +164,10 @@ class History:
             contact_id=contact_id,
             created_by=self.actor.id,
             created_at=self.next_at,
+            # What happened is done when it is written; a plan (crm.deals.planned) may say otherwise.
+            done=True,
+            done_at=self.next_at,
+            assigned_member_id=assignee_of(kind, self.actor.id),
         )
         db.session.add(activity)
         self.next_at += timedelta(microseconds=1)

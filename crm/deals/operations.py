@@ -11,19 +11,19 @@ from crm.accounts.users import Member
 from crm.core import validation as v
 from crm.core.clock import now_utc
 from crm.core.database import db
-from crm.core.errors import NotFound, StaleVersion, ValidationFailed
+from crm.core.errors import NotFound, StaleVersion
 from crm.core.ids import is_id_of, new_id
 from crm.core.text import fold
-from crm.deals import idempotency, totals
+from crm.deals import idempotency, planned, totals
 from crm.deals.history import History, changes_between, recorded_values
 from crm.deals.queries import get_deal, matching_deals
 from crm.deals.rules import (
+    ACTIVITY_CHANGE_PARSERS,
     ACTIVITY_FIELD_PARSERS,
     DEAL_FIELD_PARSERS,
     DEFAULT_CURRENCY,
     NEW_DEAL_STAGE,
     READ_ONLY_FIELDS,
-    REFERENCES,
     REQUIRED_TO_CREATE,
     REQUIRED_TO_LOG,
     REQUIRED_TO_MOVE,
@@ -35,21 +35,42 @@ from crm.deals.rules import (
     settle_stage,
     version_of,
 )
-from crm.directory.queries import is_owned
-from crm.models import Activity, ActivityType, Contact, Deal, Stage
+from crm.models import Activity, ActivityType, Deal, Stage
 
 
-def add_activity(actor: Member, deal_id: str, data: Mapping[str, Any]) -> Activity:
-    """Log a note, call, email or meeting on a deal's history."""
-    fields = v.parse_fields(data, ACTIVITY_FIELD_PARSERS, required=REQUIRED_TO_LOG)
+def add_activity(
+    actor: Member, deal_id: str, data: Mapping[str, Any], parsers: Mapping[str, v.Parser] = ACTIVITY_FIELD_PARSERS
+) -> Activity:
+    """Log a note, call, email or meeting on a deal's history (the fields of the deal page's form), or,
+    with PLANNED_ACTIVITY_FIELD_PARSERS, also plan one (or a task) for a day, assigned to a member
+    (the actor unless another is named: History.record)."""
+    fields = v.parse_fields(data, parsers, required=REQUIRED_TO_LOG)
+    kind = ActivityType(fields.pop("type"))
+    fields.setdefault("done", planned.is_done_by_default(kind, fields))
     with _transaction():
         deal = get_deal(actor.organization_id, deal_id)
-        if fields.get("contact_id") and not is_owned(Contact, actor.organization_id, fields["contact_id"]):
-            raise ValidationFailed({"contact_id": REFERENCES["contact_id"][1]})
-        activity = History(deal, actor, now_utc()).record(
-            ActivityType(fields["type"]), fields["content"], contact_id=fields.get("contact_id")
-        )
+        # Checked before the activity is added: a query after it would flush the unchecked ids.
+        wrong_references = reference_errors(actor.organization_id, fields)
+        now = now_utc()
+        activity = History(deal, actor, now).record(kind, fields["content"], contact_id=fields.get("contact_id"))
+        refuse_all(wrong_references, planned.plan(activity, fields, now))
     return activity
+
+
+def update_activity(actor: Member, activity_id: str, data: Mapping[str, Any]) -> Activity:
+    """Change a logged or planned activity's text, due date and time, assignee or done."""
+    fields = v.parse_fields(data, ACTIVITY_CHANGE_PARSERS)
+    with _transaction():
+        activity = planned.get_changeable(actor.organization_id, activity_id)
+        wrong_references = reference_errors(actor.organization_id, fields)
+        refuse_all(wrong_references, planned.plan(activity, fields, now_utc()))
+    return activity
+
+
+def delete_activity(actor: Member, activity_id: str) -> None:
+    """Delete a logged or planned activity (the entries the app records stay)."""
+    with _transaction():
+        db.session.delete(planned.get_changeable(actor.organization_id, activity_id))
 
 
 def create_deal(actor: Member, data: Mapping[str, Any], refused: Refused | None = None) -> Deal:

@@ -14,6 +14,7 @@ from crm.models import (
     CLOSED_STAGES,
     LOGGED_ACTIVITY_TYPES,
     OPEN_STAGES,
+    PLANNED_ACTIVITY_TYPES,
     Company,
     Contact,
     Deal,
@@ -43,10 +44,25 @@ DEAL_FIELD_PARSERS: dict[str, v.Parser] = {
     "currency": v.currency,
     "note": v.optional(v.text(MAX_NOTE_LENGTH, multiline=True)),
 }
+# What the deal page's form logs: an entry of what happened.
 ACTIVITY_FIELD_PARSERS: dict[str, v.Parser] = {
     "type": v.choice([kind.value for kind in LOGGED_ACTIVITY_TYPES]),
     "content": v.text(MAX_NOTE_LENGTH, multiline=True),
     "contact_id": v.optional(v.record_id("contact")),
+}
+# What the API adds to a deal: the same, or a step planned for a day (and time), done or not, with
+# the member who is to do it (the caller when not named).
+PLANNED_ACTIVITY_FIELD_PARSERS: dict[str, v.Parser] = {
+    **ACTIVITY_FIELD_PARSERS,
+    "type": v.choice([kind.value for kind in PLANNED_ACTIVITY_TYPES]),
+    "due_date": v.optional(v.calendar_date),
+    "due_time": v.optional(v.clock_time),
+    "assigned_member_id": v.record_id("user"),
+    "done": v.boolean,
+}
+# What a change of an activity may set (its type, deal and contact stay).
+ACTIVITY_CHANGE_PARSERS = {
+    name: PLANNED_ACTIVITY_FIELD_PARSERS[name] for name in ("content", "due_date", "due_time", "assigned_member_id", "done")
 }
 # The fields a new deal, a move and a logged activity cannot go without.
 REQUIRED_TO_CREATE = frozenset({"name"})

@@ -69,6 +69,7 @@ ACTIVITY_TYPE_LABELS = {
     ActivityType.CALL: lazy_pgettext("activity type", "Call"),
     ActivityType.EMAIL: lazy_pgettext("activity type", "Email"),
     ActivityType.MEETING: lazy_pgettext("activity type", "Meeting"),
+    ActivityType.TASK: lazy_pgettext("activity type", "Task"),
 }
 # The longest text each field takes (the deal rules refuse more): what the forms' inputs allow.
 MAX_LENGTHS = {"name": MAX_NAME_LENGTH, "lost_reason": MAX_LOST_REASON_LENGTH, "note": MAX_NOTE_LENGTH,

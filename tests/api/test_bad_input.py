@@ -643,7 +643,9 @@ def test_unknown_api_route_answers_404_json(api, make_deal, path):
         ("PUT", "/api/v1/crm/deals/{id}", {"GET", "PATCH", "DELETE"}),
         ("POST", "/api/v1/crm/deals/{id}", {"GET", "PATCH", "DELETE"}),
         ("GET", "/api/v1/crm/deals/{id}/stage", {"POST"}),
-        ("POST", "/api/v1/crm/deals/{id}/activities", {"GET"}),
+        ("PUT", "/api/v1/crm/deals/{id}/activities", {"GET", "POST"}),
+        ("POST", "/api/v1/crm/activities", {"GET"}),
+        ("PUT", "/api/v1/crm/activities/{id}", {"PATCH", "DELETE"}),
     ],
 )
 def test_wrong_method_answers_405_json_with_allow_header(api, make_deal, method, path, allowed):

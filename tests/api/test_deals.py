@@ -358,7 +358,14 @@ def test_activities_record_creation_updates_stage_changes_and_notes(api, make_de
     assert kinds[3] == ("note", "初回ヒアリング実施。")
     assert kinds[4][0] == "created"
     for activity in body["activities"]:
-        assert list(activity) == ["id", "type", "content", "deal_id", "contact_id", "created_by", "created_at", "changes"]
+        assert list(activity) == [
+            "id", "type", "content", "deal_id", "contact_id", "created_by", "created_at", "changes",
+            "due_date", "due_time", "done", "done_at", "assigned_member_id",
+        ]
+        # What happened is done when it was written, with no due date; a note is its author's.
+        assert (activity["done"], activity["done_at"], activity["due_date"], activity["due_time"]) == (
+            True, activity["created_at"], None, None)
+        assert activity["assigned_member_id"] == (api.user["id"] if activity["type"] == "note" else None)
         assert re.fullmatch(r"act_[0-9a-f]{32}", activity["id"])
         assert activity["deal_id"] == deal["id"]
         assert activity["created_by"] == api.user["id"]

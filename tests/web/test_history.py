@@ -150,3 +150,13 @@ def test_a_yen_amount_with_sen_reads_exactly_not_rounded_to_the_yen(web, make_de
     assert "¥12.50" in lead.one("li", cls="card").text
     assert lead.one(cls="total-amount").text == "¥12.50"
     assert lead.one(cls="weighted-amount").text == "weighted ¥4"  # 3.75
+
+
+def test_a_task_planned_through_the_api_shows_in_the_history_by_its_type_in_either_language(web, make_deal):
+    deal = make_deal()
+    web.api.post(f"{DEALS_API}/{deal['id']}/activities",
+                 json={"type": "task", "content": "Send the quote.", "due_date": "2026-03-02"})
+
+    for language, label in (("en", "Task"), ("ja", "タスク")):
+        feed = page_of(web.get(f"/deals/{deal['id']}", headers={"Accept-Language": language})).by_id("feed")
+        assert [entry.text for entry in feed.find_all(cls="feed-type")][:1] == [label]
