@@ -21,17 +21,6 @@ from flask_migrate import upgrade  # noqa: E402
 from crm import create_app, demo  # noqa: E402
 
 
-class _Quiet:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def update(self, steps):
-        pass
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--deals", type=int, default=200)
@@ -43,7 +32,7 @@ def main() -> None:
     app.add_url_rule("/bench/bare", "bench_bare", lambda: {"ok": True})
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
-        demo.seed(args.deals, progress=lambda total, label: _Quiet(), rng=random.Random(20260401))
+        demo.seed(args.deals, rng=random.Random(20260401))
     client = app.test_client()
     signed_in = client.post("/api/v1/auth/sign-in", json={"email": demo.DEMO_EMAIL, "password": demo.DEMO_PASSWORD})
     assert signed_in.status_code == 200, signed_in.get_json()

@@ -67,7 +67,18 @@ class Seeded:
     added: int
 
 
-def seed(deal_count: int, progress: Callable, rng: random.Random | None = None) -> Seeded:
+class _NoBar:
+    def update(self, steps: int) -> None:
+        pass
+
+
+@contextmanager
+def no_progress(total: int, label: str):
+    """A progress bar (as the CLI's) that shows nothing, for seeding from code."""
+    yield _NoBar()
+
+
+def seed(deal_count: int, progress: Callable = no_progress, rng: random.Random | None = None) -> Seeded:
     """Make (or reuse) the demo organization and top it up to deal_count live deals with their
     history: running it again with the same count changes nothing, so a start script may call it."""
     rng = rng or random.Random()

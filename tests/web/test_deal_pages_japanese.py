@@ -3,12 +3,9 @@ delete confirmation speak the reader's language, with no English left but the us
 same history still reads in English for an English reader."""
 
 import re
-from datetime import UTC, datetime
-
-from crm.core.database import db
-from crm.models import Activity, ActivityType, User
 
 from .conftest import DEALS_API, page_of
+from .test_history import record_old_entries
 
 JAPANESE = {"Accept-Language": "ja"}
 # The English the deal pages write themselves; none of it may show on a Japanese page.
@@ -121,13 +118,7 @@ def test_entries_recorded_before_changes_were_kept_read_in_japanese_from_their_s
     app, web, make_deal
 ):
     deal = make_deal(name="移行前の商談")
-    with app.app_context():
-        organization_id = db.session.get(User, web.user["id"]).organization_id
-        for minute, kind, content in [(1, ActivityType.UPDATED, "Updated name, amount."),
-                                      (2, ActivityType.STAGE_CHANGE, "lead → proposal")]:
-            db.session.add(Activity(organization_id=organization_id, deal_id=deal["id"], type=kind, content=content,
-                                    created_by=web.user["id"], created_at=datetime(2099, 1, 1, 0, minute, tzinfo=UTC)))
-        db.session.commit()
+    record_old_entries(app, web, deal)
 
     main = main_of(web.get(f"/deals/{deal['id']}", headers=JAPANESE))
 

@@ -115,8 +115,8 @@ def test_recent_activity_on_the_board_reads_the_changes(web, make_deal):
         assert latest.one(cls="recent-text").text == "Amount ¥1,200,000 → ¥1,500,000; Assignee — → Ann Example"
 
 
-def test_entries_recorded_before_changes_were_kept_read_as_before(app, web, make_deal):
-    deal = make_deal(name="Old deal")
+def record_old_entries(app, web, deal: dict) -> None:
+    """An update and a stage change as they were recorded before changes were kept: content only."""
     with app.app_context():
         organization_id = db.session.get(User, web.user["id"]).organization_id
         for minute, kind, content in [(1, ActivityType.UPDATED, "Updated name, amount."),
@@ -124,6 +124,11 @@ def test_entries_recorded_before_changes_were_kept_read_as_before(app, web, make
             db.session.add(Activity(organization_id=organization_id, deal_id=deal["id"], type=kind, content=content,
                                     created_by=web.user["id"], created_at=datetime(2099, 1, 1, 0, minute, tzinfo=UTC)))
         db.session.commit()
+
+
+def test_entries_recorded_before_changes_were_kept_read_as_before(app, web, make_deal):
+    deal = make_deal(name="Old deal")
+    record_old_entries(app, web, deal)
 
     document = page_of(web.get(f"/deals/{deal['id']}"))
 
