@@ -4,7 +4,7 @@ import random
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import bindparam, func, insert, select, text
@@ -57,6 +57,13 @@ CURRENCY_WEIGHTS = {DEFAULT_CURRENCY: 80, "USD": 15, "EUR": 5}
 # Every deal went through the open stages in order, as far as its own or until it closed.
 OPEN_PATH = list(OPEN_STAGES)
 LOST_REASONS = ["Budget frozen", "Chose a competitor", "予算不足", "No decision", None]
+# What an open deal's latest and planned steps say.
+STEPS = {
+    ActivityType.CALL: ["予算の確認", "Follow-up call", "決裁者との電話"],
+    ActivityType.MEETING: ["デモの実施", "Kick-off meeting", "要件定義の打ち合わせ"],
+    ActivityType.EMAIL: ["見積書の送付", "Send the revised proposal", "契約書ドラフトの送付"],
+    ActivityType.TASK: ["社内稟議の確認", "Prepare the quote", "導入スケジュールの作成"],
+}
 NOTES = ["初回ヒアリング実施。予算感は1000万円前後。", "Sent the proposal deck.", "Call scheduled for next week.", "見積書を送付済み。"]
 
 
@@ -260,7 +267,38 @@ def _history_rows(deal: dict, creator: str, rng: random.Random) -> list[dict]:
                               changes=[{"field": "stage", "old": before.value, "new": after.value}]))
     if rng.random() < 0.3:
         rows.append(_activity(deal, ActivityType.NOTE, rng.choice(NOTES), creator, deal["updated_at"]))
+    if stage in OPEN_STAGES:
+        rows.extend(_steps(deal, creator, rng))
+    _set_signals(deal, rows)
     return rows
+
+
+def _steps(deal: dict, creator: str, rng: random.Random) -> list[dict]:
+    """An open deal's recent step, done, and its next one, planned (most deals have them)."""
+    rows = []
+    now = now_utc()
+    if rng.random() < 0.6:
+        kind = rng.choice(list(STEPS))
+        done_at = max(deal["updated_at"], now - timedelta(seconds=rng.randint(0, 30 * 86400)))
+        rows.append(_activity(deal, kind, rng.choice(STEPS[kind]), creator, done_at))
+    if rng.random() < 0.75:
+        kind = rng.choice(list(STEPS))
+        step = _activity(deal, kind, rng.choice(STEPS[kind]), creator, now - timedelta(days=rng.randint(0, 7)))
+        at = time(rng.choice(range(9, 18)), rng.choice((0, 30))) if rng.random() < 0.4 else None
+        step.update(done=False, done_at=None, due_date=now.date() + timedelta(days=rng.randint(-7, 21)), due_time=at,
+                    assigned_member_id=deal["assigned_member_id"] or creator)
+        rows.append(step)
+    return rows
+
+
+def _set_signals(deal: dict, rows: list[dict]) -> None:
+    """The signals the operations would have kept (crm.deals.signals) for this history."""
+    moves = [row["created_at"] for row in rows if row["type"] == ActivityType.STAGE_CHANGE]
+    deal["stage_entered_at"] = max(moves, default=deal["created_at"])
+    deal["last_activity_at"] = max(row["done_at"] for row in rows if row["done"])
+    planned = [row for row in rows if not row["done"]]
+    deal["next_activity_id"] = planned[0]["id"] if planned else None
+    deal["next_activity_due_date"] = planned[0]["due_date"] if planned else None
 
 
 def _activity(deal: dict, kind: ActivityType, content: str, created_by: str, created_at, changes=None) -> dict:
@@ -276,5 +314,7 @@ def _activity(deal: dict, kind: ActivityType, content: str, created_by: str, cre
         "changes": changes,
         "done": True,
         "done_at": created_at,
+        "due_date": None,
+        "due_time": None,
         "assigned_member_id": assignee_of(kind, created_by),
     }

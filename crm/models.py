@@ -224,6 +224,10 @@ class Deal(db.Model):
         _live_deal_index("ix_deals_org_stage_amount_asc", "stage", _NO_AMOUNT, "amount", "id"),
         # Covers the board's header totals, so they read no table rows.
         _live_deal_index("ix_deals_org_board", "stage", "currency", "amount", "probability", "assigned_member_id"),
+        # The signals' filters (stale=, next_activity=): a stage's deals by their last activity, and
+        # deals by their next step's due date (undated and missing steps in one NULL range).
+        _live_deal_index("ix_deals_org_stage_last_activity", "stage", "last_activity_at"),
+        _live_deal_index("ix_deals_org_next_due", "next_activity_due_date", "next_activity_id"),
         Index("ix_deals_company", "company_id"),
         Index("ix_deals_contact", "contact_id"),
         Index("ix_deals_assignee", "assigned_member_id"),
@@ -248,6 +252,13 @@ class Deal(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The signals (crm.deals.signals), kept by the operations in the transaction that moves them:
+    # when the deal entered its stage, its latest real activity, and its earliest open planned
+    # activity with that one's due date (no foreign key: the activities refer to the deals).
+    stage_entered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    next_activity_id: Mapped[str | None] = mapped_column(ID)
+    next_activity_due_date: Mapped[date | None]
     # The deal's key in SQLite's full-text index: a stable integer (rowids of a table with a text
     # primary key may change on VACUUM), random so that it needs no coordination between workers.
     search_key: Mapped[int] = mapped_column(BigInteger, default=_new_search_key)
@@ -262,6 +273,9 @@ class Deal(db.Model):
     assignee: Mapped[User | None] = relationship(lazy="raise")
     activities: WriteOnlyMapped["Activity"] = relationship(
         back_populates="deal", order_by="desc(Activity.created_at), desc(Activity.id)"
+    )
+    next_activity: Mapped["Activity | None"] = relationship(
+        lazy="raise", viewonly=True, primaryjoin="foreign(Deal.next_activity_id) == Activity.id"
     )
 
 
@@ -303,6 +317,17 @@ class DealStageTotal(db.Model):
     priced_count: Mapped[int] = mapped_column(BigInteger, default=0)
     amount_sum: Mapped[int] = mapped_column(BigInteger, default=0)
     weighted_sum: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class PipelineStage(db.Model):
+    """An organization's setting for one open stage: after how many days without an activity its
+    deals are stale (None: never). A stage without a row has the default (crm.deals.pipeline)."""
+
+    __tablename__ = "pipeline_stages"
+
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"), primary_key=True)
+    stage: Mapped[Stage] = mapped_column(_enum_column(Stage, "pipeline_stages_stage"), primary_key=True)
+    stale_after_days: Mapped[int | None] = mapped_column(Integer)
 
 
 class Activity(db.Model):

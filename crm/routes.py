@@ -14,6 +14,7 @@ from crm.platform.security import csrf
 
 crm.register_blueprint(deals_api.bp)
 crm.register_blueprint(deals_api.activities_bp)
+crm.register_blueprint(deals_api.pipeline_bp)
 crm.register_blueprint(directory_api.bp)
 api.register_blueprint(accounts_api.bp)
 api.register_blueprint(docs.bp)
@@ -21,7 +22,7 @@ api.register_blueprint(crm)
 # The API is used by scripts with the cookie or a Bearer token and no CSRF token; browsers are kept
 # out by the cross-site check of crm/api and by JSON-only bodies (a form on another site cannot send
 # application/json without a CORS preflight, which this app never allows).
-for blueprint in (api, crm, accounts_api.bp, deals_api.bp, deals_api.activities_bp, directory_api.bp):
+for blueprint in (api, crm, accounts_api.bp, deals_api.bp, deals_api.activities_bp, deals_api.pipeline_bp, directory_api.bp):
     csrf.exempt(blueprint)
 PAGES = (accounts_pages.bp, board_pages.bp, deal_pages.bp)
 

@@ -41,6 +41,7 @@ from crm.core.ids import PREFIXES, id_pattern
 from crm.core.listing import LIST_LIMIT_CAP, LIST_LIMIT_DEFAULT, MAX_POSITION, MAX_SEARCH_LENGTH, Params, Window
 from crm.deals.history import ACTIVITY_LIMIT_CAP, ACTIVITY_LIMIT_DEFAULT
 from crm.deals.idempotency import MAX_KEY_LENGTH
+from crm.deals.pipeline import DEFAULT_STALE_AFTER_DAYS, STAGE_SETTING_PARSERS, Pipeline, stages_json
 from crm.deals.planned import DUE, ME
 from crm.deals.queries import SORT_COLUMNS
 from crm.deals.rules import (
@@ -58,8 +59,9 @@ from crm.deals.rules import (
     STAGE_CHANGE_PARSERS,
     STAGES,
 )
+from crm.deals.signals import NEXT_ACTIVITY
 from crm.directory import queries as directory
-from crm.models import RECORDED_ACTIVITY_TYPES, ActivityType
+from crm.models import OPEN_STAGES, RECORDED_ACTIVITY_TYPES, ActivityType
 
 Schema = dict[str, Any]
 
@@ -227,8 +229,33 @@ def deal_schema() -> Schema:
             "currency": {"type": "string", "pattern": "^[A-Z]{3}$", "description": "ISO 4217 code, upper case."},
             "created_at": timestamp("When the deal was created; never changes."),
             "updated_at": timestamp("When the deal last changed; advances by at least a second on every change."),
+            "stage_entered_at": timestamp("When the deal entered its current stage (its creation if it never moved)."),
+            "last_activity_at": timestamp("Its latest activity: its creation, a stage change, or an activity done "
+                                          "(logged done, or marked done). Editing fields is not an activity."),
+            "next_activity": {"oneOf": [ref("NextActivity"), {"type": "null"}],
+                              "description": "Its earliest open activity (by due date and time, undated last); "
+                              "null when none is open."},
+            "stale": {"type": "boolean", "description": "Open, and last_activity_at more than its stage's "
+                      "stale_after_days (24-hour periods) ago. A closed deal is never stale."},
         }
     )
+
+
+def next_activity_schema() -> Schema:
+    fields = activity_schema()["properties"]
+    return closed_object({name: fields[name] for name in ("id", "type", "content", "due_date", "due_time")})
+
+
+def pipeline_stage_schema() -> Schema:
+    return closed_object({
+        "stage": {"type": "string", "enum": STAGES},
+        "label": {"type": "string", "description": "The stage's name in English."},
+        "stale_after_days": described(
+            STAGE_SETTING_PARSERS["stale_after_days"],
+            f"Days (24-hour periods) without an activity after which an open deal of the stage is stale; null: "
+            f"never (always null on a closed stage). Default {DEFAULT_STALE_AFTER_DAYS}.",
+        ),
+    })
 
 
 def deal_input_fields() -> dict[str, Schema]:
@@ -372,6 +399,13 @@ def schemas() -> dict[str, Schema]:
         "DealUpdate": deal_update_schema(),
         "StageChange": stage_change_schema(),
         "DealPage": page_of("Deal", "Deals in the order asked for (ties broken by id)."),
+        "NextActivity": next_activity_schema(),
+        "PipelineStage": pipeline_stage_schema(),
+        "Pipeline": closed_object({"stages": {"type": "array", "items": ref("PipelineStage"),
+                                              "description": "Every stage, in pipeline order."}}),
+        "PipelineStageUpdate": closed_object(fields_of(STAGE_SETTING_PARSERS, {"stale_after_days": (
+            "A whole number of days, or null for never.")}), required=list(STAGE_SETTING_PARSERS)),
+        "PipelineStageEnvelope": closed_object({"stage": ref("PipelineStage")}),
         "Activity": activity_schema(),
         "ActivityChange": activity_change_schema(),
         "ActivityCreate": activity_create_schema(),
@@ -570,6 +604,11 @@ DEAL_EXAMPLE = {
     "currency": "JPY",
     "created_at": "2026-01-15T09:00:00Z",
     "updated_at": "2026-02-10T14:30:00Z",
+    "stage_entered_at": "2026-02-01T11:00:00Z",
+    "last_activity_at": "2026-02-10T14:30:00Z",
+    "next_activity": {"id": "act_eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee", "type": "call", "content": "見積もりの確認の電話",
+                      "due_date": "2026-02-12", "due_time": "10:00"},
+    "stale": False,
 }
 ACTIVITY_EXAMPLE = {
     "id": "act_cccccccccccccccccccccccccccccccc",
@@ -713,6 +752,12 @@ def deal_paths() -> dict[str, Schema]:
                           "either order."),
                     query("order", {"type": "string", "enum": ["asc", "desc"], "default": "desc"}, "Sort order."),
                     query("stage", {"type": "string", "enum": STAGES}, "Only deals in this stage."),
+                    query("stale", {"type": "string", "enum": ["true", "false"]},
+                          "Only deals that are stale (`true`) or not (`false`), as `stale` says."),
+                    query("next_activity", {"type": "string", "enum": list(NEXT_ACTIVITY)},
+                          "Only deals whose next step is: `none` (no open activity), `overdue` (due before your "
+                          "today), `today`, `upcoming` (due later, or open without a date). Judged by your date "
+                          "in your time zone."),
                 ),
             ),
             "post": operation(
@@ -785,6 +830,29 @@ def deal_paths() -> dict[str, Schema]:
                                          "due_time": "10:00"}),
             ),
         },
+    }
+
+
+def pipeline_paths() -> dict[str, Schema]:
+    example = stages_json(Pipeline({stage: DEFAULT_STALE_AFTER_DAYS for stage in OPEN_STAGES}))
+    return {
+        "/api/v1/crm/pipeline": {"get": operation(
+            "get_pipeline", "List the pipeline's stages",
+            "Every stage in pipeline order, with its label and after how many days without an activity its open "
+            "deals are stale.", "Pipeline",
+            {"200": answer("The stages.", "Pipeline", {"stages": example}), **errors("Unauthorized")},
+        )},
+        "/api/v1/crm/pipeline/stages/{stage}": {"patch": operation(
+            "configure_stage", "Change a stage's setting",
+            "Set after how many days without an activity an open stage's deals are stale (null: never). A closed "
+            "stage answers 422: its deals are never stale.", "Pipeline",
+            {"200": answer("The stage.", "PipelineStageEnvelope", {"stage": {**example[2], "stale_after_days": 21}}),
+             **errors("InvalidJson", "Unauthorized", "CrossSite", "NotFound", "PayloadTooLarge",
+                      "UnsupportedMediaType", "ValidationFailed")},
+            parameters=[{"name": "stage", "in": "path", "required": True,
+                         "schema": {"type": "string", "enum": STAGES}, "description": "The stage."}],
+            body=("PipelineStageUpdate", {"stale_after_days": 21}),
+        )},
     }
 
 
@@ -903,11 +971,12 @@ def _document(cookie_name: str) -> dict[str, Any]:
             {"name": "Deals", "description": "Create, update and manage deals, their stages and history."},
             {"name": "Activities", "description": "What was done on deals and what is planned: due dates, "
              "assignees, done or open."},
+            {"name": "Pipeline", "description": "The stages and when their deals are stale."},
             {"name": "Directory", "description": "Companies, contacts and members: the records deals point to."},
             {"name": "Reference", "description": "This contract, machine-readable."},
         ],
         "security": SIGNED_IN,
-        "paths": auth_paths(cookie_name) | deal_paths() | activity_paths() | directory_paths() | document_paths(),
+        "paths": auth_paths(cookie_name) | deal_paths() | activity_paths() | pipeline_paths() | directory_paths() | document_paths(),
         "components": {
             "schemas": schemas() | envelopes(),
             "parameters": parameters(),

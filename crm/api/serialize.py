@@ -7,10 +7,11 @@ from sqlalchemy import Row
 
 from crm.core.jsonio import amount, timestamp
 from crm.core.listing import Page
+from crm.deals.signals import DealSignals
 from crm.models import Activity, Company, Contact, Deal, User
 
 
-def deal_json(deal: Deal | Row) -> dict[str, Any]:
+def deal_json(deal: Deal | Row, signals: DealSignals) -> dict[str, Any]:
     return {
         "id": deal.id,
         "name": deal.name,
@@ -19,14 +20,38 @@ def deal_json(deal: Deal | Row) -> dict[str, Any]:
         "company_id": deal.company_id,
         "contact_id": deal.contact_id,
         "assigned_member_id": deal.assigned_member_id,
-        "expected_close_date": deal.expected_close_date.isoformat() if deal.expected_close_date else None,
+        "expected_close_date": _day(deal.expected_close_date),
         "probability": deal.probability,
         "lost_reason": deal.lost_reason,
         "won_date": timestamp(deal.won_date),
         "currency": deal.currency,
         "created_at": timestamp(deal.created_at),
         "updated_at": timestamp(deal.updated_at),
+        "stage_entered_at": timestamp(deal.stage_entered_at),
+        "last_activity_at": timestamp(deal.last_activity_at),
+        "next_activity": next_activity_json(signals.next_step(deal)),
+        "stale": signals.is_stale(deal),
     }
+
+
+def next_activity_json(step: Row | None) -> dict[str, Any] | None:
+    if step is None:
+        return None
+    return {
+        "id": step.id,
+        "type": step.type.value,
+        "content": step.content,
+        "due_date": _day(step.due_date),
+        "due_time": _clock(step.due_time),
+    }
+
+
+def _day(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _clock(value) -> str | None:
+    return value.strftime("%H:%M") if value else None
 
 
 def activity_json(activity: Activity) -> dict[str, Any]:
@@ -39,8 +64,8 @@ def activity_json(activity: Activity) -> dict[str, Any]:
         "created_by": activity.created_by,
         "created_at": timestamp(activity.created_at),
         "changes": activity.changes,
-        "due_date": activity.due_date.isoformat() if activity.due_date else None,
-        "due_time": activity.due_time.strftime("%H:%M") if activity.due_time else None,
+        "due_date": _day(activity.due_date),
+        "due_time": _clock(activity.due_time),
         "done": activity.done,
         "done_at": timestamp(activity.done_at),
         "assigned_member_id": activity.assigned_member_id,

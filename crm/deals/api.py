@@ -1,23 +1,30 @@
 """The deals endpoints of the API contract, and those of their activities."""
 
+from zoneinfo import ZoneInfo
+
 from flask import Blueprint, Response, jsonify
 from flask_login import current_user
 
 from crm.api.inputs import idempotency_key, if_match_versions, json_object, query_params
 from crm.api.serialize import activity_json, deal_json, page_json
 from crm.deals import history as deal_history
-from crm.deals import operations, planned, queries, rules
+from crm.deals import operations, pipeline, planned, queries, rules
+from crm.deals.signals import DealSignals
 
 bp = Blueprint("deals_api", __name__, url_prefix="/deals")
 # A deal's activities by their own ids, and the organization's list of them.
 activities_bp = Blueprint("activities_api", __name__, url_prefix="/activities")
+# The organization's stages and their settings.
+pipeline_bp = Blueprint("pipeline_api", __name__, url_prefix="/pipeline")
 
 
 @bp.get("")
 def list_deals():
     """List the organization's deals, a page at a time."""
-    query = queries.DealQuery.from_params(query_params())
-    return jsonify(page_json(queries.list_deals(current_user.organization_id, query), deal_json))
+    query = queries.DealQuery.from_params(query_params(), ZoneInfo(current_user.time_zone))
+    page = queries.list_deals(current_user.organization_id, query)
+    signals = DealSignals.of(current_user.organization_id, page.items)
+    return jsonify(page_json(page, lambda deal: deal_json(deal, signals)))
 
 
 @bp.post("")
@@ -93,8 +100,22 @@ def delete_activity(activity_id: str):
     return jsonify({"success": True})
 
 
+@pipeline_bp.get("")
+def get_pipeline():
+    """List the stages in pipeline order, with their labels and after how long their deals are stale."""
+    return jsonify({"stages": pipeline.stages_json(pipeline.Pipeline.of(current_user.organization_id))})
+
+
+@pipeline_bp.patch("/stages/<stage>")
+def configure_stage(stage: str):
+    """Change after how many days without an activity an open stage's deals are stale."""
+    settings = pipeline.configure_stage(current_user.organization_id, stage, json_object())
+    shown = next(item for item in pipeline.stages_json(settings) if item["stage"] == stage)
+    return jsonify({"stage": shown})
+
+
 def _deal_response(deal, status: int = 200) -> Response:
-    response = jsonify({"deal": deal_json(deal)})
+    response = jsonify({"deal": deal_json(deal, DealSignals.of(current_user.organization_id, [deal]))})
     response.status_code = status
     response.set_etag(rules.version_of(deal))
     return response

@@ -14,6 +14,7 @@ from crm.accounts.users import Member
 from crm.core import jsonio
 from crm.core.database import db
 from crm.core.listing import Params
+from crm.deals import signals
 from crm.deals.queries import get_deal
 from crm.deals.rules import RECORDED_FIELDS, REFERENCES
 from crm.models import RECORDED_ACTIVITY_TYPES, Activity, ActivityType, Deal, Stage
@@ -170,6 +171,7 @@ class History:
             assigned_member_id=assignee_of(kind, self.actor.id),
         )
         db.session.add(activity)
+        signals.recorded(self.deal, kind, self.next_at)
         self.next_at += timedelta(microseconds=1)
         return activity
 

@@ -14,7 +14,7 @@ from crm.core.database import db
 from crm.core.errors import NotFound, StaleVersion
 from crm.core.ids import is_id_of, new_id
 from crm.core.text import fold
-from crm.deals import idempotency, planned, totals
+from crm.deals import idempotency, planned, signals, totals
 from crm.deals.history import History, changes_between, recorded_values
 from crm.deals.queries import get_deal, matching_deals
 from crm.deals.rules import (
@@ -48,12 +48,13 @@ def add_activity(
     kind = ActivityType(fields.pop("type"))
     fields.setdefault("done", planned.is_done_by_default(kind, fields))
     with _transaction():
-        deal = get_deal(actor.organization_id, deal_id)
+        deal = _get_for_update(actor.organization_id, deal_id)
         # Checked before the activity is added: a query after it would flush the unchecked ids.
         wrong_references = reference_errors(actor.organization_id, fields)
         now = now_utc()
         activity = History(deal, actor, now).record(kind, fields["content"], contact_id=fields.get("contact_id"))
         refuse_all(wrong_references, planned.plan(activity, fields, now))
+        signals.refresh(deal)
     return activity
 
 
@@ -61,16 +62,27 @@ def update_activity(actor: Member, activity_id: str, data: Mapping[str, Any]) ->
     """Change a logged or planned activity's text, due date and time, assignee or done."""
     fields = v.parse_fields(data, ACTIVITY_CHANGE_PARSERS)
     with _transaction():
-        activity = planned.get_changeable(actor.organization_id, activity_id)
+        deal, activity = _get_changeable_activity(actor.organization_id, activity_id)
         wrong_references = reference_errors(actor.organization_id, fields)
         refuse_all(wrong_references, planned.plan(activity, fields, now_utc()))
+        signals.refresh(deal)
     return activity
 
 
 def delete_activity(actor: Member, activity_id: str) -> None:
     """Delete a logged or planned activity (the entries the app records stay)."""
     with _transaction():
-        db.session.delete(planned.get_changeable(actor.organization_id, activity_id))
+        deal, activity = _get_changeable_activity(actor.organization_id, activity_id)
+        db.session.delete(activity)
+        signals.refresh(deal)
+
+
+def _get_changeable_activity(organization_id: str, activity_id: str) -> tuple[Deal, Activity]:
+    """The activity and its deal, both locked: the deal first, as every change of a deal locks it,
+    so that two changes of its activities keep its signals in step."""
+    deal_id = planned.deal_of(organization_id, activity_id)
+    deal = _get_for_update(organization_id, deal_id)
+    return deal, planned.get_changeable(organization_id, activity_id)
 
 
 def create_deal(actor: Member, data: Mapping[str, Any], refused: Refused | None = None) -> Deal:

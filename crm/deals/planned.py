@@ -65,6 +65,17 @@ def get_changeable(organization_id: str, activity_id: str) -> Activity:
     return activity
 
 
+def deal_of(organization_id: str, activity_id: str) -> str:
+    """The id of the live deal an activity of the organization is on; NotFound otherwise."""
+    if not is_id_of("activity", activity_id):
+        raise NotFound("activity")
+    deal_id = db.session.scalar(_of_live_deals(organization_id).with_only_columns(Activity.deal_id)
+                                .where(Activity.id == activity_id))
+    if deal_id is None:
+        raise NotFound("activity")
+    return deal_id
+
+
 @dataclass(frozen=True)
 class ActivityQuery:
     """What a list of the organization's activities asks for. assigned_member_id may be ME."""

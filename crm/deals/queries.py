@@ -3,16 +3,19 @@ counts from the kept totals."""
 
 from collections.abc import Collection
 from dataclasses import dataclass, replace
+from datetime import UTC, date, tzinfo
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 
+from crm.core.clock import now_utc, today_in
 from crm.core.database import db
 from crm.core.errors import BadParameter, NotFound
 from crm.core.ids import is_id_of
 from crm.core.listing import Page, Params, Window
 from crm.core.messages import msg
-from crm.deals import totals
+from crm.deals import signals, totals
+from crm.deals.pipeline import Pipeline
 from crm.deals.rules import STAGES, UNASSIGNED
 from crm.deals.search import deal_name_contains, looks_up_matches
 from crm.models import Deal, Stage
@@ -29,34 +32,46 @@ RELATIONS = (joinedload(Deal.company), joinedload(Deal.contact), joinedload(Deal
 
 @dataclass(frozen=True)
 class DealFilter:
-    """Which live deals to show: a name search, a stage, an assignee (a member id, or UNASSIGNED).
-    The one filter of every view of the deals (the table, the API's list, the board), so that an
-    export or a report can take any page's filter as it is."""
+    """Which live deals to show: a name search, a stage, an assignee (a member id, or UNASSIGNED),
+    stale or not, and the state of the next step (signals.NEXT_ACTIVITY) as seen on the day
+    `today` (the viewer's). The one filter of every view of the deals (the table, the API's list,
+    the board), so that an export or a report can take any page's filter as it is."""
 
     search: str | None = None
     stage: Stage | None = None
     assignee: str | None = None
+    stale: bool | None = None
+    next_activity: str | None = None
+    today: date | None = None
 
     @classmethod
-    def from_params(cls, params: Params, offered: Collection[str], me: str | None = None) -> "DealFilter":
+    def from_params(
+        cls, params: Params, offered: Collection[str], me: str | None = None, time_zone: tzinfo = UTC
+    ) -> "DealFilter":
         """The filter a URL asks for, read from the fields the view offers (the board has no stage
         filter, the API's list no assignee), so that a parameter a view does not offer is ignored;
-        me: whom "me" names, for a view that offers the assignee."""
+        me: whom "me" names, for a view that offers the assignee; time_zone: the viewer's, whose
+        date says which next steps are overdue."""
         stage = params.choice("stage", STAGES) if "stage" in offered else None
         assignee = (params.single("assignee") or None) if "assignee" in offered else None
         if assignee == "me" and me is not None:
             assignee = me
         elif assignee not in (None, UNASSIGNED) and not is_id_of("user", assignee):
             raise BadParameter("assignee", msg("must be me, none or a member id"))
+        stale = params.choice("stale", ["true", "false"]) if "stale" in offered else None
+        next_activity = params.choice("next_activity", signals.NEXT_ACTIVITY) if "next_activity" in offered else None
         return cls(
             search=params.search() if "search" in offered else None,
             stage=Stage(stage) if stage else None,
             assignee=assignee,
+            stale=None if stale is None else stale == "true",
+            next_activity=next_activity,
+            today=today_in(time_zone) if next_activity else None,
         )
 
     @property
     def is_empty(self) -> bool:
-        return not (self.search or self.stage or self.assignee)
+        return not (self.search or self.stage or self.assignee or self.stale is not None or self.next_activity)
 
     def in_stage(self, stage: Stage | None) -> "DealFilter":
         return replace(self, stage=stage)
@@ -72,15 +87,21 @@ class DealQuery:
     order: str = "desc"
 
     @classmethod
-    def from_params(cls, params: Params) -> "DealQuery":
-        # Read in the order their errors have always been reported in: stage, window, search, sort, order.
+    def from_params(cls, params: Params, time_zone: tzinfo = UTC) -> "DealQuery":
+        """time_zone: the viewer's, whose date says which next steps are overdue."""
+        # Read in the order their errors have always been reported in: stage, window, search, sort,
+        # order; then the signals' filters, which came later.
         by_stage = DealFilter.from_params(params, {"stage"})
         window = Window.from_params(params)
+        search = params.search()
+        sort = params.choice("sort", list(SORT_COLUMNS), default="created_at")
+        order = params.choice("order", ["asc", "desc"], default="desc")
+        by_signals = DealFilter.from_params(params, {"stale", "next_activity"}, time_zone=time_zone)
         return cls(
             window=window,
-            filter=replace(by_stage, search=params.search()),
-            sort=params.choice("sort", list(SORT_COLUMNS), default="created_at"),
-            order=params.choice("order", ["asc", "desc"], default="desc"),
+            filter=replace(by_signals, stage=by_stage.stage, search=search),
+            sort=sort,
+            order=order,
         )
 
 
@@ -90,11 +111,11 @@ def list_deals(organization_id: str, query: DealQuery, *, with_relations: bool =
     read-only rows with the same attributes."""
     broad = False
     deal_filter = query.filter
-    if deal_filter.search:
-        # Counted through the search index: only the matches are read.
+    if deal_filter.search or deal_filter.stale is not None or deal_filter.next_activity:
+        # Counted through the search index, or the signals' indexes: only the matches are read.
         matching = matching_deals(organization_id, deal_filter)
         total = db.session.scalar(select(func.count()).select_from(matching.subquery()))
-        broad = looks_up_matches(deal_filter.search) and is_broad_search(
+        broad = bool(deal_filter.search) and looks_up_matches(deal_filter.search) and is_broad_search(
             total, counted_deals(organization_id, deal_filter.stage), query.window.end
         )
     else:
@@ -157,6 +178,10 @@ def matching_deals(organization_id: str, deal_filter: DealFilter = DealFilter(),
         matching = matching.where(Deal.assigned_member_id.is_(None))
     elif deal_filter.assignee:
         matching = matching.where(Deal.assigned_member_id == deal_filter.assignee)
+    if deal_filter.stale is not None:
+        matching = matching.where(Pipeline.of(organization_id).stale_condition(now_utc(), deal_filter.stale))
+    if deal_filter.next_activity:
+        matching = matching.where(signals.next_activity_condition(deal_filter.next_activity, deal_filter.today))
     return matching
 
 

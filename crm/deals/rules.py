@@ -25,6 +25,15 @@ from crm.models import (
 
 # The stages' values in the pipeline's order: what a client sends and every list of stages reads.
 STAGES = [stage.value for stage in Stage]
+# What each stage is called: the API's label in English, and the source of its name on a page.
+STAGE_NAMES = stage_table({
+    Stage.LEAD: msg("Lead"),
+    Stage.QUALIFICATION: msg("Qualification"),
+    Stage.PROPOSAL: msg("Proposal"),
+    Stage.NEGOTIATION: msg("Negotiation"),
+    Stage.CLOSED_WON: msg("Won"),
+    Stage.CLOSED_LOST: msg("Lost"),
+})
 MAX_NAME_LENGTH = 255
 MAX_LOST_REASON_LENGTH = 2000
 MAX_NOTE_LENGTH = 10000

@@ -29,10 +29,11 @@ from crm.deals.rules import (
     MAX_NOTE_LENGTH,
     NEW_DEAL_STAGE,
     REFERENCES,
+    STAGE_NAMES,
     STAGES,
     version_of,
 )
-from crm.models import Activity, ActivityType, Stage, stage_table
+from crm.models import Activity, ActivityType, Stage
 from crm.platform.i18n import gettext, lazy_gettext, lazy_pgettext, page_language_code
 
 # What a page calls each field of a deal: the form's labels and the history's, in the page's language.
@@ -52,14 +53,7 @@ FIELD_LABELS = {
 }
 NO_VALUE = "—"
 
-STAGE_LABELS = stage_table({
-    Stage.LEAD: lazy_gettext("Lead"),
-    Stage.QUALIFICATION: lazy_gettext("Qualification"),
-    Stage.PROPOSAL: lazy_gettext("Proposal"),
-    Stage.NEGOTIATION: lazy_gettext("Negotiation"),
-    Stage.CLOSED_WON: lazy_gettext("Won"),
-    Stage.CLOSED_LOST: lazy_gettext("Lost"),
-})
+STAGE_LABELS = {stage: lazy_gettext(name) for stage, name in STAGE_NAMES.items()}
 # What a history calls each kind of activity: those a person logs and those the app records.
 ACTIVITY_TYPE_LABELS = {
     ActivityType.CREATED: lazy_pgettext("activity type", "Created"),

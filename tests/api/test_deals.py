@@ -9,6 +9,8 @@ DEALS = "/api/v1/crm/deals"
 DEAL_FIELDS = [
     "id", "name", "amount", "stage", "company_id", "contact_id", "assigned_member_id",
     "expected_close_date", "probability", "lost_reason", "won_date", "currency", "created_at", "updated_at",
+    # The signals, after the contract's own fields.
+    "stage_entered_at", "last_activity_at", "next_activity", "stale",
 ]
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 

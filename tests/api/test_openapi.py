@@ -25,9 +25,10 @@ from tests.web.conftest import page_of
 
 DOCUMENT = "/api/v1/openapi.json"
 REFERENCE = "/api/docs"
-# The contract's order of a deal's fields (spec/deals-api.txt).
+# The contract's order of a deal's fields (spec/deals-api.txt), then the signals added after them.
 DEAL_FIELDS = ["id", "name", "amount", "stage", "company_id", "contact_id", "assigned_member_id",
-               "expected_close_date", "probability", "lost_reason", "won_date", "currency", "created_at", "updated_at"]
+               "expected_close_date", "probability", "lost_reason", "won_date", "currency", "created_at", "updated_at",
+               "stage_entered_at", "last_activity_at", "next_activity", "stale"]
 # Methods Flask answers by itself for every route; the document leaves them out.
 AUTOMATIC_METHODS = {"HEAD", "OPTIONS"}
 
