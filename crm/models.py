@@ -199,6 +199,11 @@ def _live_deal_index(name: str, *columns: str) -> Index:
     return Index(name, "organization_id", *columns, postgresql_where=_LIVE_DEALS, sqlite_where=_LIVE_DEALS)
 
 
+def _as_created(context) -> datetime:
+    """A signal's value for a deal inserted without it (a bulk load): its creation."""
+    return context.get_current_parameters().get("created_at") or now_utc()
+
+
 def _new_search_key() -> int:
     return secrets.randbits(62)
 
@@ -255,8 +260,8 @@ class Deal(db.Model):
     # The signals (crm.deals.signals), kept by the operations in the transaction that moves them:
     # when the deal entered its stage, its latest real activity, and its earliest open planned
     # activity with that one's due date (no foreign key: the activities refer to the deals).
-    stage_entered_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    stage_entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_as_created)
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_as_created)
     next_activity_id: Mapped[str | None] = mapped_column(ID)
     next_activity_due_date: Mapped[date | None]
     # The deal's key in SQLite's full-text index: a stable integer (rowids of a table with a text

@@ -4,6 +4,7 @@ migration that rebuilds the deals table on SQLite keeps its search triggers and 
 import ast
 import shutil
 from contextlib import nullcontext
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from crm import create_app
 from crm.accounts import users
+from crm.core import clock
 from crm.core.database import db
 from crm.core.listing import Window
 from crm.deals import operations, queries
@@ -26,6 +28,7 @@ SEARCH_TRIGGERS = {"deals_fts_after_insert", "deals_fts_after_update", "deals_ft
 # Migrations that batch-alter deals themselves, written before the helper: none rebuilds the table
 # after 0003 made the search triggers (0003 rebuilds it first; 0004 and 0005 only add indexes).
 BATCH_ALTERS_DEALS_ITSELF = {"0001", "0002", "0003", "0004", "0005"}
+SIGNALS = ("stage_entered_at", "last_activity_at", "next_activity", "stale")
 
 
 # SQLite's reflection cannot read indexes on an expression (the ascending amount indexes), and says
@@ -174,8 +177,9 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys_and_a_busy_timeout(sqlite_tem
 
 
 INSERT_DEAL = (
-    "INSERT INTO deals (id, organization_id, name, name_norm, currency, created_at, updated_at, amount, stage) "
-    "VALUES ('deal_x', 'org_x', 'n', 'n', 'JPY', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, :amount, :stage)"
+    "INSERT INTO deals (id, organization_id, name, name_norm, currency, created_at, updated_at, stage_entered_at, "
+    "last_activity_at, amount, stage) VALUES ('deal_x', 'org_x', 'n', 'n', 'JPY', CURRENT_TIMESTAMP, "
+    "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, :amount, :stage)"
 )
 
 
@@ -219,7 +223,10 @@ def test_names_written_before_migration_0013_are_found_in_either_kana_after_it(a
         assert api.post(path, json={"name": name}).status_code == 201
     with app.app_context():
         downgrade(revision="0012")  # the keys as 0012 folded them: these names unchanged
-    assert found_by_hiragana(api) == {table: [] for table in KANA_NAMES}
+        # Read from the tables: the app's models are the latest revision's, which 0012 lacks.
+        keys = {table: db.session.execute(text(f"SELECT name_norm FROM {table}")).scalars().all() for table in KANA_NAMES}
+        db.session.rollback()
+    assert all(name.casefold() in keys[table] for table, (_, name, _) in KANA_NAMES.items())
 
     with app.app_context():
         upgrade()
@@ -244,3 +251,63 @@ def found_by_hiragana(api: ApiClient) -> dict[str, list[str]]:
         assert response.status_code == 200, response.get_json()
         found[table] = [item["name"] for item in response.get_json()["items"]]
     return found
+
+
+@pytest.fixture(params=DATABASES)
+def migrated_app(request, tmp_path):
+    """An app on a new database at the latest revision, free to go down and up again."""
+    sqlite = nullcontext(f"sqlite:///{tmp_path / 'crm.sqlite3'}")
+    with postgres_schema() if request.param == "postgresql" else sqlite as uri:
+        migrate(uri)
+        app = create_app(app_config(uri))
+        yield app
+        with app.app_context():
+            db.engine.dispose()
+
+
+def test_migration_0015_works_out_the_signals_of_existing_deals_as_the_operations_keep_them(migrated_app):
+    """Deals with moves, edits, logged, planned, done and undone activities: their signals after
+    the migration fills them from the history are those the operations kept."""
+    app = migrated_app
+    api = client_of_a_new_user(app, name="Ann")
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    steps = [
+        ("POST", "/api/v1/crm/deals", {"name": "moved and planned"}),
+        ("POST", "/api/v1/crm/deals", {"name": "edited only", "stage": "proposal"}),
+        ("POST", "/api/v1/crm/deals", {"name": "logged and undone"}),
+    ]
+    with clock.stopped_at(start):
+        deals = [api.post(path, json=body).get_json()["deal"] for _, path, body in steps]
+    moved, edited, logged = (deal["id"] for deal in deals)
+    later = [
+        ("POST", f"/api/v1/crm/deals/{moved}/stage", {"stage": "negotiation"}),
+        ("POST", f"/api/v1/crm/deals/{moved}/activities", {"type": "call", "content": "c", "due_date": "2026-03-09"}),
+        ("POST", f"/api/v1/crm/deals/{moved}/activities", {"type": "task", "content": "t", "due_date": "2026-03-05",
+                                                           "due_time": "10:00"}),
+        ("PATCH", f"/api/v1/crm/deals/{edited}", {"amount": 5}),
+        ("POST", f"/api/v1/crm/deals/{logged}/activities", {"type": "meeting", "content": "m"}),
+        ("POST", f"/api/v1/crm/deals/{logged}/activities", {"type": "email", "content": "e", "due_date": "2026-03-04"}),
+    ]
+    for day, (method, path, body) in enumerate(later, start=1):
+        with clock.stopped_at(start + timedelta(days=day)):
+            assert api.client.open(path, method=method, json=body, headers=api._headers(None)).status_code in (200, 201)
+    email = api.get(f"/api/v1/crm/deals/{logged}/activities").get_json()["activities"][0]
+    with clock.stopped_at(start + timedelta(days=9)):
+        assert api.patch(f"/api/v1/crm/activities/{email['id']}", json={"done": True}).status_code == 200
+    with clock.stopped_at(start + timedelta(days=10)):
+        assert api.patch(f"/api/v1/crm/activities/{email['id']}", json={"done": False}).status_code == 200
+
+    def signals() -> dict:
+        with clock.stopped_at(start + timedelta(days=12)):
+            items = api.get("/api/v1/crm/deals").get_json()["items"]
+        return {deal["name"]: {key: deal[key] for key in SIGNALS} for deal in items}
+
+    kept = signals()
+    with app.app_context():
+        downgrade(revision="0014")
+        upgrade()
+
+    assert signals() == kept
+    assert kept["moved and planned"]["next_activity"]["content"] == "t"
+    assert kept["logged and undone"]["next_activity"]["content"] == "e"
+    assert kept["edited only"]["last_activity_at"] == "2026-03-02T09:00:00Z"

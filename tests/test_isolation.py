@@ -93,6 +93,8 @@ ROUTE_BODIES: dict[tuple[str, str], dict | None] = {
     ("GET", "/api/v1/crm/activities"): None,
     ("PATCH", "/api/v1/crm/activities/<activity_id>"): {"content": "Sneaky", "done": True},
     ("DELETE", "/api/v1/crm/activities/<activity_id>"): None,
+    ("GET", "/api/v1/crm/pipeline"): None,
+    ("PATCH", "/api/v1/crm/pipeline/stages/<stage>"): {"stale_after_days": 3},
     ("GET", "/api/v1/crm/companies"): None,
     ("POST", "/api/v1/crm/companies"): {"name": "Sneaky company"},
     ("GET", "/api/v1/crm/companies/<company_id>"): None,
@@ -129,7 +131,10 @@ LIST_QUERIES = {
         "sort=amount&order=desc",
         "sort=name&order=asc&limit=200",
         "sort=updated_at&offset=1&limit=1",
+        "stale=true", "stale=false", "next_activity=none", "next_activity=overdue", "next_activity=upcoming",
+        "stale=false&next_activity=today&stage=lead",
     ],
+    "/api/v1/crm/pipeline": [""],
     "/api/v1/crm/companies": ["", "search=holdings", "search=ZYZZYVA"],
     "/api/v1/crm/contacts": ["", "search=contact", "search=ZYZZYVA"],
     "/api/v1/crm/members": ["", "search=a", "search=ZYZZYVA"],
@@ -271,6 +276,11 @@ def fill_rival_pipeline(rival_org: Org) -> list[str]:
     gone = rival_org.new_deal("Zyzzyva deleted renewal", amount=RIVAL_AMOUNT)
     ok(call(rival_org.api, "DELETE", f"{DEALS_API}/{gone['id']}"))
     ids.append(gone["id"])
+    # Their settings and next steps, which would make our deals stale or planned if they leaked.
+    for stage in ("lead", "proposal"):
+        ok(call(rival_org.api, "PATCH", f"{API}/pipeline/stages/{stage}", {"stale_after_days": 1}))
+    step = {"type": "call", "content": f"{MARKER} call", "due_date": "2026-01-05"}
+    ok(call(rival_org.api, "POST", f"{DEALS_API}/{dollars['id']}/activities", step), 201)
     return ids
 
 

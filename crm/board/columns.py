@@ -9,14 +9,16 @@ from crm.core.database import db
 from crm.deals import totals
 from crm.deals.queries import DealFilter, is_broad_search, matching_deals
 from crm.deals.search import looks_up_matches
+from crm.deals.signals import DealSignals
 from crm.deals.totals import StageTotal
 from crm.models import Deal, Stage
 
 CARDS_PER_PAGE = 20
 # A column redrawn after a change keeps the cards "show more" had loaded, up to this many.
 MOST_CARDS_KEPT = 10 * CARDS_PER_PAGE
-# What narrows the board (a DealFilter): a name search and an assignee; its columns are the stages.
-BOARD_FILTERS = frozenset({"search", "assignee"})
+# What narrows the board (a DealFilter): a name search, an assignee, staleness and the next step;
+# its columns are the stages.
+BOARD_FILTERS = frozenset({"search", "assignee", "stale", "next_activity"})
 
 
 @dataclass
@@ -27,6 +29,7 @@ class Column:
     cards: list[Deal] = field(default_factory=list)
     offset: int = 0
     size: int = CARDS_PER_PAGE  # how many cards this part of the column holds at most
+    signals: DealSignals | None = None  # the cards' signals, read for the whole board at once
 
     @property
     def next_offset(self) -> int | None:
@@ -51,6 +54,7 @@ def columns(
     for column in by_stage.values():
         if column.count:
             column.cards = _cards(organization_id, board_filter, column, sizes)
+    _add_signals(organization_id, list(by_stage.values()))
     return [by_stage[stage] for stage in wanted]
 
 
@@ -64,7 +68,15 @@ def more_cards(organization_id: str, board_filter: DealFilter, stage: Stage, off
     column = Column(stage, offset=offset)
     _add_totals(organization_id, board_filter, {stage: column})
     column.cards = _cards(organization_id, board_filter, column, _stage_sizes(organization_id, board_filter, [stage]))
+    _add_signals(organization_id, [column])
     return column
+
+
+def _add_signals(organization_id: str, shown: list[Column]) -> None:
+    """The signals of every card shown, in two queries whatever the number of cards."""
+    signals = DealSignals.of(organization_id, [card for column in shown for card in column.cards])
+    for column in shown:
+        column.signals = signals
 
 
 def _add_totals(organization_id: str, board_filter: DealFilter, by_stage: dict[Stage, Column]) -> None:

@@ -1,6 +1,7 @@
 """The board: the home page, its columns, "show more", moves and quick add."""
 
 from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, flash, make_response, render_template, request
 from flask_login import current_user, login_required
@@ -158,7 +159,8 @@ def _members() -> list:
 
 
 def _board_filter(params: Params) -> DealFilter:
-    return DealFilter.from_params(params, board.BOARD_FILTERS, me=current_user.id)
+    return DealFilter.from_params(params, board.BOARD_FILTERS, me=current_user.id,
+                                  time_zone=ZoneInfo(current_user.time_zone))
 
 
 def _filter_of_current_page() -> DealFilter:

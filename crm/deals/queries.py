@@ -73,6 +73,14 @@ class DealFilter:
     def is_empty(self) -> bool:
         return not (self.search or self.stage or self.assignee or self.stale is not None or self.next_activity)
 
+    def as_params(self) -> dict[str, str]:
+        """The URL parameters that ask for this filter (from_params reads them back)."""
+        params = {"search": self.search, "stage": self.stage.value if self.stage else None,
+                  "assignee": self.assignee, "next_activity": self.next_activity}
+        if self.stale is not None:
+            params["stale"] = "true" if self.stale else "false"
+        return {name: value for name, value in params.items() if value}
+
     def in_stage(self, stage: Stage | None) -> "DealFilter":
         return replace(self, stage=stage)
 

@@ -95,3 +95,16 @@ class DealSignals:
 
     def next_step(self, deal: Deal | Row) -> Row | None:
         return self.next_steps.get(deal.next_activity_id) if deal.next_activity_id else None
+
+    def idle_days(self, deal: Deal | Row) -> int:
+        """Whole days (24-hour periods) since the deal's last activity."""
+        return (self.now - deal.last_activity_at).days
+
+
+def due_state(step: Row, today: date) -> str:
+    """How a next step stands on the day `today`: overdue, today, later, or undated."""
+    if step.due_date is None:
+        return "undated"
+    if step.due_date < today:
+        return "overdue"
+    return "today" if step.due_date == today else "later"

@@ -33,7 +33,8 @@ from crm.deals.rules import (
     STAGES,
     version_of,
 )
-from crm.models import Activity, ActivityType, Stage
+from crm.deals.signals import due_state
+from crm.models import OPEN_STAGES, Activity, ActivityType, Stage
 from crm.platform.i18n import gettext, lazy_gettext, lazy_pgettext, page_language_code
 
 # What a page calls each field of a deal: the form's labels and the history's, in the page's language.
@@ -64,6 +65,11 @@ ACTIVITY_TYPE_LABELS = {
     ActivityType.EMAIL: lazy_pgettext("activity type", "Email"),
     ActivityType.MEETING: lazy_pgettext("activity type", "Meeting"),
     ActivityType.TASK: lazy_pgettext("activity type", "Task"),
+}
+# The sign beside a step's type on a card (its label is read out beside it).
+ACTIVITY_ICONS = {
+    ActivityType.CALL: "☎", ActivityType.EMAIL: "✉", ActivityType.MEETING: "◷", ActivityType.TASK: "☑",
+    ActivityType.NOTE: "✎",
 }
 # The longest text each field takes (the deal rules refuse more): what the forms' inputs allow.
 MAX_LENGTHS = {"name": MAX_NAME_LENGTH, "lost_reason": MAX_LOST_REASON_LENGTH, "note": MAX_NOTE_LENGTH,
@@ -199,6 +205,10 @@ def activity_type_label(kind: ActivityType | str) -> str:
     return str(ACTIVITY_TYPE_LABELS[ActivityType(kind)])
 
 
+def activity_icon(kind: ActivityType | str) -> str:
+    return ACTIVITY_ICONS.get(ActivityType(kind), "•")
+
+
 def or_list(items) -> str:
     """Choices as the page's language lists them: "won or lost", "受注または失注"."""
     return format_list([str(item) for item in items], style="or", locale=get_locale())
@@ -296,9 +306,9 @@ def register_formatting(app: Flask) -> None:
     app.jinja_env.filters.update(
         money=money, number=number, percent=percent, day=day, stage_label=stage_label, initials=initials,
         moment=moment, iso=iso, activity_text=activity_text, changes_in_words=changes_in_words, say=say,
-        activity_type_label=activity_type_label, or_list=or_list,
+        activity_type_label=activity_type_label, or_list=or_list, activity_icon=activity_icon, due_state=due_state,
     )
     app.jinja_env.globals.update(version_of=version_of, stages=list(Stage), stage_labels=STAGE_LABELS,
                                  field_labels=FIELD_LABELS, today=page_today, stage_labels_now=stage_labels_now,
                                  max_lengths=MAX_LENGTHS, default_currency_symbol=default_currency_symbol,
-                                 new_deal_stage=NEW_DEAL_STAGE)
+                                 new_deal_stage=NEW_DEAL_STAGE, open_stages=OPEN_STAGES)
