@@ -5,6 +5,7 @@ from flask import Flask
 
 from crm.accounts import api as accounts_api
 from crm.accounts import views as accounts_pages
+from crm.activities import views as activity_pages
 from crm.api import api, crm, docs
 from crm.board import views as board_pages
 from crm.deals import api as deals_api
@@ -24,7 +25,7 @@ api.register_blueprint(crm)
 # application/json without a CORS preflight, which this app never allows).
 for blueprint in (api, crm, accounts_api.bp, deals_api.bp, deals_api.activities_bp, deals_api.pipeline_bp, directory_api.bp):
     csrf.exempt(blueprint)
-PAGES = (accounts_pages.bp, board_pages.bp, deal_pages.bp)
+PAGES = (accounts_pages.bp, board_pages.bp, deal_pages.bp, activity_pages.bp)
 
 
 def register_routes(app: Flask) -> None:

@@ -103,6 +103,8 @@ ROUTE_BODIES: dict[tuple[str, str], dict | None] = {
     ("GET", "/api/v1/crm/contacts/<contact_id>"): None,
     ("GET", "/api/v1/crm/members"): None,
     ("GET", "/"): None,
+    ("GET", "/activities"): None,
+    ("POST", "/activities/<activity_id>/done"): {"done": "true"},
     ("GET", "/board/<stage>/cards"): None,
     ("GET", "/board/activity"): None,
     ("POST", "/board/quick-add"): {"name": "Sneaky lead", "amount": "5"},
@@ -148,6 +150,7 @@ LIST_QUERIES = {
     "/deals": ["", "search=renewal", "search=ZYZZYVA", "stage=proposal", "sort=amount&order=desc", "limit=1&offset=1"],
     "/deals/<deal_id>": ["", "page=1&limit=2"],
     "/deals/<deal_id>/activities": ["", "page=2&limit=1"],
+    "/activities": ["", "member=all", "member={rival_user}"],
 }
 
 

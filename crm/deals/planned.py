@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, false, func, select
+from sqlalchemy.orm import contains_eager
 
 from crm.accounts.users import Member
 from crm.core.clock import today_in
@@ -119,10 +120,12 @@ def list_planned(actor: Member, query: ActivityQuery) -> Page:
     untimed ones after its timed ones, undated ones last), ties broken by id; and how many match."""
     matching = _filtered(actor, query)
     total = db.session.scalar(select(func.count()).select_from(matching.subquery()))
-    listed = matching.order_by(
-        Activity.due_date.is_(None), Activity.due_date, Activity.due_time.is_(None), Activity.due_time, Activity.id
-    ).limit(query.window.limit).offset(query.window.offset)
+    listed = matching.order_by(*BY_DUE).limit(query.window.limit).offset(query.window.offset)
     return Page(list(db.session.scalars(listed)), total, query.window.limit, query.window.offset)
+
+
+# The order of planned activities: by due date, then time (a day's timed ones first), undated last.
+BY_DUE = (Activity.due_date.is_(None), Activity.due_date, Activity.due_time.is_(None), Activity.due_time, Activity.id)
 
 
 def _filtered(actor: Member, query: ActivityQuery) -> Select:
@@ -155,3 +158,17 @@ def _of_live_deals(organization_id: str) -> Select:
         .join(Deal, Deal.id == Activity.deal_id)
         .where(Activity.organization_id == organization_id, Deal.deleted_at.is_(None))
     )
+
+
+def list_planned_with_deals(actor: Member, query: ActivityQuery) -> Page:
+    """list_planned with each activity's deal loaded in the same query (a page shows its name)."""
+    matching = _filtered(actor, query).options(contains_eager(Activity.deal))
+    total = db.session.scalar(select(func.count()).select_from(_filtered(actor, query).subquery()))
+    listed = matching.order_by(*BY_DUE).limit(query.window.limit).offset(query.window.offset)
+    return Page(list(db.session.scalars(listed)), total, query.window.limit, query.window.offset)
+
+
+def count_overdue(actor: Member) -> int:
+    """How many open activities assigned to the member are due before their today."""
+    query = ActivityQuery(window=Window(limit=1, offset=0), assigned_member_id=ME, done=False, due="overdue")
+    return db.session.scalar(select(func.count()).select_from(_filtered(actor, query).subquery()))

@@ -16,15 +16,13 @@ from sqlalchemy import Row, and_, func, or_, select
 from crm.core.clock import now_utc
 from crm.core.database import db
 from crm.deals.pipeline import Pipeline
+from crm.deals.planned import BY_DUE
 from crm.models import OPEN_STAGES, Activity, ActivityType, Deal
 
 # The choices of the next_activity filter; "upcoming" is a step due after today or without a date.
 NEXT_ACTIVITY = ("none", "overdue", "today", "upcoming")
 # The history entries that are no activity of the deal's: a change of its fields.
 NOT_AN_ACTIVITY = (ActivityType.UPDATED,)
-EARLIEST_DUE = (
-    Activity.due_date.is_(None), Activity.due_date, Activity.due_time.is_(None), Activity.due_time, Activity.id,
-)
 
 
 def recorded(deal: Deal, kind: ActivityType, at: datetime) -> None:
@@ -50,7 +48,7 @@ def refresh(deal: Deal) -> None:
     upcoming = db.session.execute(
         select(Activity.id, Activity.due_date)
         .where(Activity.deal_id == deal.id, Activity.done.is_(False))
-        .order_by(*EARLIEST_DUE)
+        .order_by(*BY_DUE)
         .limit(1)
     ).first()
     deal.next_activity_id, deal.next_activity_due_date = upcoming if upcoming else (None, None)
