@@ -86,7 +86,7 @@ def test_the_board_page_says_everything_in_japanese(web, make_deal, stopped_cloc
     document = assert_no_board_english(response)
     assert document.one("title").text == "ボード · CRM"
     assert document.one("a", cls="skip-link").text == "本文へスキップ"
-    assert [link.text for link in document.one("nav", cls="app-nav").find_all("a")] == ["ボード", "商談一覧", "新規商談"]
+    assert [link.text for link in document.one("nav", cls="app-nav").find_all("a")] == ["ボード", "商談一覧", "マイ活動", "新規商談"]
     assert document.one("form", cls="sign-out").one("button").text == "ログアウト"
     assert document.one("h1").text == "パイプライン"
     qualification = document.by_id("col-qualification")
