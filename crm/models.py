@@ -230,9 +230,10 @@ class Deal(db.Model):
         # Covers the board's header totals, so they read no table rows.
         _live_deal_index("ix_deals_org_board", "stage", "currency", "amount", "probability", "assigned_member_id"),
         # The signals' filters (stale=, next_activity=): a stage's deals by their last activity, and
-        # deals by their next step's due date (undated and missing steps in one NULL range).
+        # deals by their next step's due date; the deals without one (due and id NULL) come in the
+        # default order, so that a page of them reads no more than it shows.
         _live_deal_index("ix_deals_org_stage_last_activity", "stage", "last_activity_at"),
-        _live_deal_index("ix_deals_org_next_due", "next_activity_due_date", "next_activity_id"),
+        _live_deal_index("ix_deals_org_next_due", "next_activity_due_date", "next_activity_id", "created_at", "id"),
         Index("ix_deals_company", "company_id"),
         Index("ix_deals_contact", "contact_id"),
         Index("ix_deals_assignee", "assigned_member_id"),

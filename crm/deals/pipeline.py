@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import and_, select
 
 from crm.core import validation as v
 from crm.core.database import db, insert_or_merge
@@ -48,17 +48,17 @@ class Pipeline:
         days = self.days_for(stage)
         return days is not None and last_activity_at < now - timedelta(days=days)
 
-    def stale_condition(self, now: datetime, stale: bool):
-        """The deals that are stale at `now` (or, stale=False, those that are not), as a condition
-        each of whose parts reads one range of ix_deals_org_stage_last_activity."""
+    def stale_parts(self, now: datetime, stale: bool) -> list:
+        """The deals that are stale at `now` (or, stale=False, those that are not), as disjoint
+        conditions, each one range of ix_deals_org_stage_last_activity: a count adds up theirs."""
         thresholds = {stage: days for stage, days in self.stale_after_days.items() if days is not None}
         cutoffs = {stage: now - timedelta(days=days) for stage, days in thresholds.items()}
         if stale:
-            parts = [and_(Deal.stage == stage, Deal.last_activity_at < cutoff) for stage, cutoff in cutoffs.items()]
-            return or_(*parts) if parts else false()
+            return [and_(Deal.stage == stage, Deal.last_activity_at < cutoff) for stage, cutoff in cutoffs.items()]
         never = [stage for stage in Stage if stage in CLOSED_STAGES or stage not in thresholds]
-        parts = [and_(Deal.stage == stage, Deal.last_activity_at >= cutoff) for stage, cutoff in cutoffs.items()]
-        return or_(Deal.stage.in_(never), *parts)
+        return [Deal.stage.in_(never)] + [
+            and_(Deal.stage == stage, Deal.last_activity_at >= cutoff) for stage, cutoff in cutoffs.items()
+        ]
 
 
 def stages_json(pipeline: Pipeline) -> list[dict[str, Any]]:

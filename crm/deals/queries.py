@@ -5,7 +5,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import UTC, date, tzinfo
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, false, func, or_, select, true
 from sqlalchemy.orm import joinedload
 
 from crm.core.clock import now_utc, today_in
@@ -121,8 +121,7 @@ def list_deals(organization_id: str, query: DealQuery, *, with_relations: bool =
     deal_filter = query.filter
     if deal_filter.search or deal_filter.stale is not None or deal_filter.next_activity:
         # Counted through the search index, or the signals' indexes: only the matches are read.
-        matching = matching_deals(organization_id, deal_filter)
-        total = db.session.scalar(select(func.count()).select_from(matching.subquery()))
+        total = _count(organization_id, deal_filter)
         broad = bool(deal_filter.search) and looks_up_matches(deal_filter.search) and is_broad_search(
             total, counted_deals(organization_id, deal_filter.stage), query.window.end
         )
@@ -186,11 +185,35 @@ def matching_deals(organization_id: str, deal_filter: DealFilter = DealFilter(),
         matching = matching.where(Deal.assigned_member_id.is_(None))
     elif deal_filter.assignee:
         matching = matching.where(Deal.assigned_member_id == deal_filter.assignee)
-    if deal_filter.stale is not None:
-        matching = matching.where(Pipeline.of(organization_id).stale_condition(now_utc(), deal_filter.stale))
-    if deal_filter.next_activity:
-        matching = matching.where(signals.next_activity_condition(deal_filter.next_activity, deal_filter.today))
+    parts = signal_parts(organization_id, deal_filter)
+    if parts is not None:
+        matching = matching.where(or_(*parts) if parts else false())
     return matching
+
+
+def signal_parts(organization_id: str, deal_filter: DealFilter) -> list | None:
+    """What the filter's signals let through as disjoint conditions (the pairs of a stale part and
+    a next-step part), each served by one index range; None when it asks for no signal."""
+    if deal_filter.stale is None and not deal_filter.next_activity:
+        return None
+    stale = [true()]
+    if deal_filter.stale is not None:
+        stale = Pipeline.of(organization_id).stale_parts(now_utc(), deal_filter.stale)
+    planned = signals.next_activity_parts(deal_filter.next_activity, deal_filter.today) if deal_filter.next_activity else [true()]
+    return [and_(one, other) for one in stale for other in planned]
+
+
+def _count(organization_id: str, deal_filter: DealFilter) -> int:
+    """How many deals match: a filter on the signals adds up the counts of its disjoint parts, each
+    read from an index range (one OR over them makes SQLite read every deal of the organization)."""
+    parts = signal_parts(organization_id, deal_filter)
+    others = replace(deal_filter, stale=None, next_activity=None)
+    if parts is None:
+        return db.session.scalar(select(func.count()).select_from(matching_deals(organization_id, others).subquery()))
+    return sum(
+        db.session.scalar(select(func.count()).select_from(matching_deals(organization_id, others).where(part).subquery()))
+        for part in parts
+    )
 
 
 def get_deal(organization_id: str, deal_id: str, *, with_relations: bool = False) -> Deal:

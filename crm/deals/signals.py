@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Row, and_, func, or_, select
+from sqlalchemy import Row, and_, func, select
 
 from crm.core.clock import now_utc
 from crm.core.database import db
@@ -54,15 +54,15 @@ def refresh(deal: Deal) -> None:
     deal.next_activity_id, deal.next_activity_due_date = upcoming if upcoming else (None, None)
 
 
-def next_activity_condition(choice: str, today: date):
-    """The deals whose next step is in this state, seen on the day `today`; each a range of
-    ix_deals_org_next_due."""
+def next_activity_parts(choice: str, today: date) -> list:
+    """The deals whose next step is in this state, seen on the day `today`, as disjoint
+    conditions, each a range of ix_deals_org_next_due: a count adds up theirs."""
     due = Deal.next_activity_due_date
     return {
-        "none": and_(due.is_(None), Deal.next_activity_id.is_(None)),
-        "overdue": due < today,
-        "today": due == today,
-        "upcoming": or_(due > today, and_(due.is_(None), Deal.next_activity_id.is_not(None))),
+        "none": [and_(due.is_(None), Deal.next_activity_id.is_(None))],
+        "overdue": [due < today],
+        "today": [due == today],
+        "upcoming": [due > today, and_(due.is_(None), Deal.next_activity_id.is_not(None))],
     }[choice]
 
 

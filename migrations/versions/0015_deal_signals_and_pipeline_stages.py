@@ -31,7 +31,7 @@ depends_on = None
 LIVE = sa.text('deleted_at IS NULL')
 SIGNAL_INDEXES = {
     'ix_deals_org_stage_last_activity': ['organization_id', 'stage', 'last_activity_at'],
-    'ix_deals_org_next_due': ['organization_id', 'next_activity_due_date', 'next_activity_id'],
+    'ix_deals_org_next_due': ['organization_id', 'next_activity_due_date', 'next_activity_id', 'created_at', 'id'],
 }
 STAGES = ('lead', 'qualification', 'proposal', 'negotiation', 'closed_won', 'closed_lost')
 
