@@ -20,3 +20,11 @@ def test_benchmark_smoke_run_measures_without_errors(tmp_path):
     for variant in ["list default", "stage filter", "search rare (zebra)"]:
         assert f"| {variant} | " in report
     assert "errors" not in report
+
+
+def test_signal_filters_benchmark_runs():
+    result = subprocess.run([sys.executable, "bench/signal_filters.py", "--deals", "200", "--rounds", "2"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "| next_activity=overdue | " in result.stdout and "EXPLAIN" not in result.stderr
