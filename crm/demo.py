@@ -283,7 +283,8 @@ def _steps(deal: dict, creator: str, rng: random.Random) -> list[dict]:
         rows.append(_activity(deal, kind, rng.choice(STEPS[kind]), creator, done_at))
     if rng.random() < 0.75:
         kind = rng.choice(list(STEPS))
-        step = _activity(deal, kind, rng.choice(STEPS[kind]), creator, now - timedelta(days=rng.randint(0, 7)))
+        planned_at = max(deal["updated_at"], now - timedelta(days=rng.randint(0, 7)))  # after what it follows
+        step = _activity(deal, kind, rng.choice(STEPS[kind]), creator, planned_at)
         at = time(rng.choice(range(9, 18)), rng.choice((0, 30))) if rng.random() < 0.4 else None
         step.update(done=False, done_at=None, due_date=now.date() + timedelta(days=rng.randint(-7, 21)), due_time=at,
                     assigned_member_id=deal["assigned_member_id"] or creator)
