@@ -490,7 +490,7 @@ def query_plans(url: str) -> dict[str, str]:
     """The database's plan for one page of each list variant, on the given data set."""
     from urllib.parse import parse_qs
 
-    from sqlalchemy import select, text
+    from sqlalchemy import select
 
     from crm import create_app
     from crm.core.database import db
@@ -505,15 +505,22 @@ def query_plans(url: str) -> dict[str, str]:
         owner = db.session.scalar(select(User).where(User.email == "demo@example.com"))
         for name, query in LIST_VARIANTS.items():
             statement = queries.page_query(owner.organization_id, queries.DealQuery.from_params(Params(parse_qs(query))))
-            sql = str(statement.compile(db.engine, compile_kwargs={"literal_binds": True}))
-            if db.engine.dialect.name == "sqlite":
-                rows = db.session.execute(text(f"EXPLAIN QUERY PLAN {sql}")).all()
-                plans[name] = "\n".join(row[-1] for row in rows)
-            else:
-                plans[name] = "\n".join(row[0] for row in db.session.execute(text(f"EXPLAIN {sql}")).all())
+            plans[name] = plan_of(statement)
         db.engine.dispose()
     os.environ.pop("DATABASE_URL")
     return plans
+
+
+def plan_of(statement) -> str:
+    """The database's plan of a statement (in an app context), one line per step."""
+    from sqlalchemy import text
+
+    from crm.core.database import db
+
+    sql = str(statement.compile(db.engine, compile_kwargs={"literal_binds": True}))
+    if db.engine.dialect.name == "sqlite":
+        return "\n".join(row[-1] for row in db.session.execute(text(f"EXPLAIN QUERY PLAN {sql}")).all())
+    return "\n".join(row[0] for row in db.session.execute(text(f"EXPLAIN {sql}")).all())
 
 
 def free_port() -> int:

@@ -20,8 +20,9 @@ from urllib.parse import parse_qs
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import func, select, text  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 
+from bench.run import plan_of  # noqa: E402
 from crm import create_app, demo  # noqa: E402
 from crm.cli import refresh_planner_statistics  # noqa: E402
 from crm.core.database import db  # noqa: E402
@@ -43,17 +44,6 @@ API_VARIANTS = {
 BOARD_VARIANTS = {"board": "", "board stale=true": "stale=true", "board next_activity=overdue": "next_activity=overdue"}
 
 
-def plan(sql: str) -> str:
-    """The database's plan of one statement, as bench/run.py prints it."""
-    if db.engine.dialect.name == "sqlite":
-        return "\n".join(row[-1] for row in db.session.execute(text(f"EXPLAIN QUERY PLAN {sql}")).all())
-    return "\n".join(row[0] for row in db.session.execute(text(f"EXPLAIN {sql}")).all())
-
-
-def compiled(statement) -> str:
-    return str(statement.compile(db.engine, compile_kwargs={"literal_binds": True}))
-
-
 def plans(organization_id: str) -> dict[str, tuple[str, str]]:
     """(page plan, count plan) of each API variant, of the statements the list runs."""
     found = {}
@@ -67,8 +57,8 @@ def plans(organization_id: str) -> dict[str, tuple[str, str]]:
             others = replace(deal_query.filter, stale=None, next_activity=None)
             counts = [select(func.count()).select_from(queries.matching_deals(organization_id, others).where(part)
                                                        .subquery()) for part in parts]
-            count_plan = "\n".join(plan(compiled(count)) for count in counts)
-        found[name] = (plan(compiled(page)), count_plan)
+            count_plan = "\n".join(plan_of(count) for count in counts)
+        found[name] = (plan_of(page), count_plan)
     return found
 
 

@@ -194,9 +194,9 @@ def test_database_refuses_rows_that_break_the_rules(app, amount, stage):
 
 
 @pytest.fixture(params=DATABASES)
-def app_before_kana_folding(request, tmp_path):
-    """An app on a new database, to be taken back to 0012, the last revision whose keys kept katakana
-    as written, once the app (whose models are those of the latest revision) has written its rows."""
+def migrated_app(request, tmp_path):
+    """An app on a new database of its own at the latest revision, free to go down and up again
+    (its models stay those of the latest revision)."""
     sqlite = nullcontext(f"sqlite:///{tmp_path / 'crm.sqlite3'}")
     with postgres_schema() if request.param == "postgresql" else sqlite as uri:
         migrate(uri)
@@ -215,8 +215,10 @@ KANA_NAMES = {
 }
 
 
-def test_names_written_before_migration_0013_are_found_in_either_kana_after_it(app_before_kana_folding):
-    app = app_before_kana_folding
+def test_names_written_before_migration_0013_are_found_in_either_kana_after_it(migrated_app):
+    """Taken back to 0012, the last revision whose keys kept katakana as written, once the app has
+    written its rows."""
+    app = migrated_app
     api = client_of_a_new_user(app, name=KANA_NAMES["users"][1])
     for table in ("deals", "companies", "contacts"):
         path, name, _ = KANA_NAMES[table]
@@ -251,18 +253,6 @@ def found_by_hiragana(api: ApiClient) -> dict[str, list[str]]:
         assert response.status_code == 200, response.get_json()
         found[table] = [item["name"] for item in response.get_json()["items"]]
     return found
-
-
-@pytest.fixture(params=DATABASES)
-def migrated_app(request, tmp_path):
-    """An app on a new database at the latest revision, free to go down and up again."""
-    sqlite = nullcontext(f"sqlite:///{tmp_path / 'crm.sqlite3'}")
-    with postgres_schema() if request.param == "postgresql" else sqlite as uri:
-        migrate(uri)
-        app = create_app(app_config(uri))
-        yield app
-        with app.app_context():
-            db.engine.dispose()
 
 
 def test_migration_0015_works_out_the_signals_of_existing_deals_as_the_operations_keep_them(migrated_app):
