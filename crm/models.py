@@ -280,9 +280,6 @@ class Deal(db.Model):
     activities: WriteOnlyMapped["Activity"] = relationship(
         back_populates="deal", order_by="desc(Activity.created_at), desc(Activity.id)"
     )
-    next_activity: Mapped["Activity | None"] = relationship(
-        lazy="raise", viewonly=True, primaryjoin="foreign(Deal.next_activity_id) == Activity.id"
-    )
 
 
 class IdempotencyKey(db.Model):

@@ -49,11 +49,12 @@ def index():
 def mark(activity_id: str):
     """Mark an activity done (done=true) or open again (done=false), in place."""
     done = request.form.get("done") == "true"
+    member = request.form.get("member") or planned.ME  # whose list the page shows, to go back to
     activity = operations.update_activity(current_user, activity_id, {"done": done})
     if not is_htmx():
-        return redirect_to("activity_pages.index", member=request.form.get("member") or planned.ME)
-    return render_template("activities/_item.html", activity=activity, deal=activity.deal,
-                           member=request.form.get("member") or planned.ME, just_changed=True)
+        return redirect_to("activity_pages.index", member=member)
+    return render_template("activities/_item.html", activity=activity, deal=activity.deal, member=member,
+                           just_changed=True)
 
 
 def _member(params: Params) -> str:

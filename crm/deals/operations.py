@@ -3,14 +3,13 @@ effects, records the activity history and commits both in one transaction. Views
 of these."""
 
 from collections.abc import Mapping
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 from crm.accounts.users import Member
 from crm.core import validation as v
 from crm.core.clock import now_utc
-from crm.core.database import db
+from crm.core.database import db, transaction
 from crm.core.errors import NotFound, StaleVersion
 from crm.core.ids import is_id_of, new_id
 from crm.core.text import fold
@@ -47,7 +46,7 @@ def add_activity(
     fields = v.parse_fields(data, parsers, required=REQUIRED_TO_LOG)
     kind = ActivityType(fields.pop("type"))
     fields.setdefault("done", planned.is_done_by_default(kind, fields))
-    with _transaction():
+    with transaction():
         deal = _get_for_update(actor.organization_id, deal_id)
         # Checked before the activity is added: a query after it would flush the unchecked ids.
         wrong_references = reference_errors(actor.organization_id, fields)
@@ -61,7 +60,7 @@ def add_activity(
 def update_activity(actor: Member, activity_id: str, data: Mapping[str, Any]) -> Activity:
     """Change a logged or planned activity's text, due date and time, assignee or done."""
     fields = v.parse_fields(data, ACTIVITY_CHANGE_PARSERS)
-    with _transaction():
+    with transaction():
         deal, activity = _get_changeable_activity(actor.organization_id, activity_id)
         wrong_references = reference_errors(actor.organization_id, fields)
         refuse_all(wrong_references, planned.plan(activity, fields, now_utc()))
@@ -71,7 +70,7 @@ def update_activity(actor: Member, activity_id: str, data: Mapping[str, Any]) ->
 
 def delete_activity(actor: Member, activity_id: str) -> None:
     """Delete a logged or planned activity (the entries the app records stay)."""
-    with _transaction():
+    with transaction():
         deal, activity = _get_changeable_activity(actor.organization_id, activity_id)
         db.session.delete(activity)
         signals.refresh(deal)
@@ -88,7 +87,7 @@ def _get_changeable_activity(organization_id: str, activity_id: str) -> tuple[De
 def create_deal(actor: Member, data: Mapping[str, Any], refused: Refused | None = None) -> Deal:
     """Create a deal from submitted fields and record its creation (and note)."""
     fields, errors = _collect_new(data, refused)
-    with _transaction():
+    with transaction():
         return _create(actor, fields, errors)
 
 
@@ -99,7 +98,7 @@ def create_deal_once(
     this key creates the deal; every other one gets that deal, with True (a replay)."""
     fields, errors = _collect_new(data, refused)
     deal_id = new_id("deal")
-    with _transaction():
+    with transaction():
         earlier = idempotency.claim(actor.id, key, data, deal_id)
         if earlier is not None:
             return get_deal(actor.organization_id, earlier), True
@@ -139,7 +138,7 @@ def update_deal(
     """Change only the submitted fields of a deal, with stage side effects and history."""
     fields, errors = v.collect_fields(data, DEAL_FIELD_PARSERS, read_only=READ_ONLY_FIELDS)
     errors = {**(refused or {}), **errors}
-    with _transaction():
+    with transaction():
         return _apply_change(actor, deal_id, fields, errors, if_version)
 
 
@@ -148,27 +147,16 @@ def change_stage(actor: Member, deal_id: str, data: Mapping[str, Any], if_versio
     fields, errors = v.collect_fields(
         data, STAGE_CHANGE_PARSERS, required=REQUIRED_TO_MOVE, read_only=READ_ONLY_FIELDS
     )
-    with _transaction():
+    with transaction():
         return _apply_change(actor, deal_id, fields, errors, if_version)
 
 
 def delete_deal(actor: Member, deal_id: str, if_version: Versions = None) -> None:
     """Soft-delete a deal: it leaves every list, while its row and history stay."""
-    with _transaction():
+    with transaction():
         deal = _get_for_update(actor.organization_id, deal_id, if_version)
         totals.retally(deal.organization_id, totals.Share.of(deal), None)
         deal.deleted_at = now_utc()
-
-
-@contextmanager
-def _transaction():
-    """Commit the change and its activities together, or nothing at all."""
-    try:
-        yield
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
 
 
 def _get_for_update(organization_id: str, deal_id: str, if_version: Versions = None) -> Deal:

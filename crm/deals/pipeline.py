@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import and_, select
 
 from crm.core import validation as v
-from crm.core.database import db, insert_or_merge
+from crm.core.database import db, insert_or_merge, transaction
 from crm.core.errors import NotFound, ValidationFailed
 from crm.core.messages import msg
 from crm.deals.rules import STAGE_NAMES
@@ -80,13 +80,9 @@ def configure_stage(organization_id: str, stage_name: str, data: Mapping[str, An
     if stage in CLOSED_STAGES:
         raise ValidationFailed({"stage": msg("is closed: a closed deal is never stale.")})
     setting = {"organization_id": organization_id, "stage": stage, **fields}
-    try:
+    with transaction():
         db.session.execute(
             insert_or_merge(PipelineStage).values(setting)
             .on_conflict_do_update(index_elements=["organization_id", "stage"], set_=fields)
         )
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return Pipeline.of(organization_id)
