@@ -13,7 +13,6 @@ import statistics
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -50,14 +49,11 @@ def plans(organization_id: str) -> dict[str, tuple[str, str]]:
     for name, query in API_VARIANTS.items():
         deal_query = queries.DealQuery.from_params(Params(parse_qs(query)))
         page = queries.page_query(organization_id, deal_query)
-        parts = queries.signal_parts(organization_id, deal_query.filter)
-        if parts is None:
+        if queries.signal_parts(organization_id, deal_query.filter) is None:
             count_plan = "(read from deal_stage_totals)"
         else:  # the list adds up one count per disjoint part (queries._count)
-            others = replace(deal_query.filter, stale=None, next_activity=None)
-            counts = [select(func.count()).select_from(queries.matching_deals(organization_id, others).where(part)
-                                                       .subquery()) for part in parts]
-            count_plan = "\n".join(plan_of(count) for count in counts)
+            count_plan = "\n".join(plan_of(select(func.count()).select_from(selection.subquery()))
+                                   for selection in queries.disjoint_matches(organization_id, deal_query.filter))
         found[name] = (plan_of(page), count_plan)
     return found
 

@@ -7,7 +7,7 @@ from sqlalchemy.orm import joinedload
 
 from crm.core.database import db
 from crm.deals import totals
-from crm.deals.queries import DealFilter, is_broad_search, matching_deals
+from crm.deals.queries import DealFilter, disjoint_matches, is_broad_search, matching_deals
 from crm.deals.search import looks_up_matches
 from crm.deals.signals import DealSignals
 from crm.deals.totals import StageTotal
@@ -81,11 +81,13 @@ def _add_signals(organization_id: str, shown: list[Column]) -> None:
 
 def _add_totals(organization_id: str, board_filter: DealFilter, by_stage: dict[Stage, Column]) -> None:
     """Every header's count and amounts per currency: from the kept totals (a few rows, whatever the
-    organization's size), or for a filtered board from one grouped query over the matching deals."""
+    organization's size), or for a filtered board summed from the matching deals: per disjoint part
+    of a signal filter, each read from an index range (as the list's count is)."""
     if board_filter.is_empty:
         found = totals.stage_totals(organization_id, list(by_stage))
     else:
-        found = totals.summed_totals(matching_deals(organization_id, board_filter).where(Deal.stage.in_(list(by_stage))))
+        selections = disjoint_matches(organization_id, board_filter)
+        found = totals.summed_totals([selection.where(Deal.stage.in_(list(by_stage))) for selection in selections])
     for total in found:
         column = by_stage[total.stage]
         column.count += total.count

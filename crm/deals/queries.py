@@ -203,16 +203,20 @@ def signal_parts(organization_id: str, deal_filter: DealFilter) -> list | None:
     return [and_(one, other) for one in stale for other in planned]
 
 
-def _count(organization_id: str, deal_filter: DealFilter) -> int:
-    """How many deals match: a filter on the signals adds up the counts of its disjoint parts, each
-    read from an index range (one OR over them makes SQLite read every deal of the organization)."""
+def disjoint_matches(organization_id: str, deal_filter: DealFilter) -> list[Select]:
+    """The deals the filter lets through as disjoint selections whose results add up: one per part of
+    its signals, each read from an index range (one OR over them makes SQLite read every deal of the
+    organization), or the single selection when it asks for no signal."""
     parts = signal_parts(organization_id, deal_filter)
-    others = replace(deal_filter, stale=None, next_activity=None)
-    if parts is None:
-        return db.session.scalar(select(func.count()).select_from(matching_deals(organization_id, others).subquery()))
+    others = matching_deals(organization_id, replace(deal_filter, stale=None, next_activity=None))
+    return [others] if parts is None else [others.where(part) for part in parts]
+
+
+def _count(organization_id: str, deal_filter: DealFilter) -> int:
+    """How many deals match, added up over the disjoint selections."""
     return sum(
-        db.session.scalar(select(func.count()).select_from(matching_deals(organization_id, others).where(part).subquery()))
-        for part in parts
+        db.session.scalar(select(func.count()).select_from(selection.subquery()))
+        for selection in disjoint_matches(organization_id, deal_filter)
     )
 
 

@@ -98,17 +98,21 @@ def stage_totals(organization_id: str, stages: list[Stage]) -> list[StageTotal]:
     ]
 
 
-def summed_totals(matching: Select) -> list[StageTotal]:
-    """The totals of the deals a query selects, summed from the rows (for a filtered board)."""
-    query = (
-        matching.with_only_columns(Deal.stage, Deal.currency, func.count(), func.sum(_AMOUNT), func.sum(_WEIGHTED))
-        .group_by(Deal.stage, Deal.currency)
-        .order_by(Deal.stage, Deal.currency)
-    )
-    return [
-        _stage_total(Stage(stage), currency, count, amount, weighted)
-        for stage, currency, count, amount, weighted in db.session.execute(query)
-    ]
+def summed_totals(selections: list[Select]) -> list[StageTotal]:
+    """The totals of the deals some disjoint queries select, summed from their rows (for a filtered
+    board): one grouped query each, added up per stage and currency."""
+    sums: dict[tuple[str, str], list] = {}
+    for matching in selections:
+        query = matching.with_only_columns(
+            Deal.stage, Deal.currency, func.count(), func.sum(_AMOUNT), func.sum(_WEIGHTED)
+        ).group_by(Deal.stage, Deal.currency)
+        for stage, currency, count, amount, weighted in db.session.execute(query):
+            found = sums.setdefault((Stage(stage), currency), [0, None, None])
+            found[0] += count
+            if amount is not None:
+                found[1] = (found[1] or 0) + amount
+                found[2] = (found[2] or 0) + (weighted or 0)
+    return [_stage_total(stage, currency, *summed) for (stage, currency), summed in sorted(sums.items())]
 
 
 def recount(organization_id: str) -> None:

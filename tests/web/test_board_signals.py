@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from crm.core import clock
 
-from .conftest import DEALS_API, card_names, column, column_count, page_of
+from .conftest import DEALS_API, card_names, column, column_count, page_of, total_lines
 
 START = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)  # noon in Tokyo, the same day in UTC
 
@@ -114,3 +114,18 @@ def test_a_bad_filter_value_is_refused_with_a_message(web):
 
     assert response.status_code == 400
     assert "next_activity" in response.get_data(as_text=True)
+
+
+def test_a_filtered_column_adds_up_the_amounts_of_every_deal_it_lets_through(api, web, make_deal):
+    with at(START):
+        dated = make_deal(name="dated", stage="proposal", amount=1000, probability=50)
+        undated = make_deal(name="undated", stage="proposal", amount=500, probability=20)
+        dollars = make_deal(name="dollars", stage="proposal", currency="USD", amount=10, probability=10)
+        make_deal(name="no step", stage="proposal", amount=7000, probability=90)
+        plan(api, dated, type="call", content="x", due_date="2026-03-05")
+        plan(api, undated, type="task", content="y", done=False)  # open without a day: upcoming
+        plan(api, dollars, type="email", content="z", due_date="2026-03-20")
+        document = page_of(web.get("/?stale=false&next_activity=upcoming"))
+
+    assert column_count(document, "proposal") == 3
+    assert sorted(total_lines(document, "proposal")) == [("$10.00", "weighted $1.00"), ("¥1,500", "weighted ¥600")]
