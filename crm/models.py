@@ -75,8 +75,10 @@ class ActivityType(StrEnum):
 # The kinds of activity a person logs on a deal, in the order a form offers them; the app records
 # the others as deals change.
 LOGGED_ACTIVITY_TYPES = (ActivityType.NOTE, ActivityType.CALL, ActivityType.EMAIL, ActivityType.MEETING)
-# What a person may also plan through the API (the pages offer the logged kinds only, for now).
+# What a person may also plan through the API.
 PLANNED_ACTIVITY_TYPES = (*LOGGED_ACTIVITY_TYPES, ActivityType.TASK)
+# What the deal page offers as a next step: something to do (a note is written, not done).
+STEP_TYPES = (ActivityType.CALL, ActivityType.EMAIL, ActivityType.MEETING, ActivityType.TASK)
 # The entries the app writes as deals change: the history of what happened, never edited.
 RECORDED_ACTIVITY_TYPES = (ActivityType.CREATED, ActivityType.UPDATED, ActivityType.STAGE_CHANGE)
 
@@ -341,6 +343,9 @@ class Activity(db.Model):
         # The lists of planned activities (GET /activities): open or done, by due date and time.
         Index("ix_activities_org_due", "organization_id", "done", "due_date", "due_time", "id"),
         Index("ix_activities_assignee_due", "assigned_member_id", "done", "due_date", "due_time", "id"),
+        # A deal's open steps by when they are due, and its history by when each entry was done.
+        Index("ix_activities_deal_due", "deal_id", "done", "due_date", "due_time", "id"),
+        Index("ix_activities_deal_done", "deal_id", "done", "done_at", "id"),
     )
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=lambda: new_id("activity"))
@@ -366,6 +371,7 @@ class Activity(db.Model):
 
     deal: Mapped[Deal] = relationship(back_populates="activities")
     author: Mapped[User | None] = relationship(lazy="raise", foreign_keys=[created_by])
+    assignee: Mapped[User | None] = relationship(lazy="raise", foreign_keys=[assigned_member_id])
     contact: Mapped[Contact | None] = relationship(lazy="raise")
 
 

@@ -90,3 +90,25 @@ def test_deal_history_names_its_records_in_the_same_queries_for_few_and_many_cha
     many = [queries_for(app, browser, path, headers={"HX-Request": "true"}) for path in pages]
 
     assert few == many
+
+
+def test_a_deals_next_steps_are_shown_in_the_same_queries_for_few_and_many_steps(app, api, make_user):
+    """Each open step names its assignee: loaded with the steps, not once per step."""
+    cookie = app.config["AUTH_COOKIE_NAME"]
+    browser = app.test_client()
+    browser.set_cookie(cookie, api.token)
+    deal = api.post("/api/v1/crm/deals", json={"name": "Planned"}).get_json()["deal"]
+
+    def plan(count: int) -> None:
+        for index in range(count):
+            colleague = make_user("Acme", name=f"Colleague {index}")  # the caller's organization
+            api.post(f"/api/v1/crm/deals/{deal['id']}/activities", json={
+                "type": "call", "content": f"Call {index}", "due_date": f"2026-03-{index + 1:02}",
+                "assigned_member_id": colleague.user["id"]})
+
+    plan(2)
+    few = queries_for(app, browser, f"/deals/{deal['id']}")
+    plan(12)
+    many = queries_for(app, browser, f"/deals/{deal['id']}")
+
+    assert few == many

@@ -34,12 +34,7 @@ def my_overdue_count() -> int:
 def index():
     """Show the member's open activities by when they are due (?member= another's, or all)."""
     member = _member(Params(request.args.to_dict(flat=False)))
-    assignee = None if member == EVERYONE else member
-    groups = {
-        due: planned.list_planned_with_deals(current_user, planned.ActivityQuery(
-            window=Window(limit=SHOWN_PER_GROUP, offset=0), assigned_member_id=assignee, done=False, due=due))
-        for due in GROUPS
-    }
+    groups = {due: planned.list_planned_with_deals(current_user, _group(member, due)) for due in GROUPS}
     members = directory.list_members(current_user.organization_id, directory.FIRST_CHOICES).items
     return page_or_fragment("activities/index.html", "activities/_groups.html", groups=groups, member=member,
                             members=members)
@@ -53,8 +48,16 @@ def mark(activity_id: str):
     activity = operations.update_activity(current_user, activity_id, {"done": done})
     if not is_htmx():
         return redirect_to("activity_pages.index", member=member)
+    # The item stays where it was (struck through, to undo); the groups' numbers and the badge move.
+    counts = {due: planned.count_planned(current_user, _group(member, due)) for due in GROUPS}
     return render_template("activities/_item.html", activity=activity, deal=activity.deal, member=member,
-                           just_changed=True)
+                           just_changed=True, counts=counts)
+
+
+def _group(member: str, due: str) -> planned.ActivityQuery:
+    """The open activities of a group of the page: the member's (or everyone's), due so."""
+    return planned.ActivityQuery(window=Window(limit=SHOWN_PER_GROUP, offset=0),
+                                 assigned_member_id=None if member == EVERYONE else member, done=False, due=due)
 
 
 def _member(params: Params) -> str:

@@ -205,3 +205,25 @@ def form_key_of(form: Mapping[str, str]) -> str | None:
     """The form's one-time key, or None for a form without a usable one."""
     key = form.get(FORM_KEY_FIELD, "")
     return key if is_valid_key(key) else None
+
+
+def read_step_form(form: Mapping[str, str], parsers: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, Any]]:
+    """A step form's values as typed (to show again), and what the domain parses: the fields of
+    parsers it sent, width-folded (a date or time typed in full-width digits) and trimmed, an empty
+    optional field as null."""
+    typed = {name: form[name] for name in parsers if name in form}
+    data: dict[str, Any] = {}
+    for name, value in typed.items():
+        value = unicodedata.normalize("NFKC", value).strip() if name != "content" else value
+        data[name] = None if not value.strip() and _takes_null(parsers[name]) else value
+    return typed, data
+
+
+def step_values(step) -> dict[str, str]:
+    """A step's fields as its edit form shows them."""
+    return {
+        "content": step.content,
+        "due_date": step.due_date.isoformat() if step.due_date else "",
+        "due_time": step.due_time.strftime("%H:%M") if step.due_time else "",
+        "assigned_member_id": step.assigned_member_id or "",
+    }

@@ -81,11 +81,18 @@ def recent_activities(organization_id: str) -> "Activities":
     return Activities(items, names_referred_to(organization_id, items))
 
 
-def list_activities(organization_id: str, deal_id: str, window: ActivityWindow) -> ActivityPage:
-    """One page of a deal's activity history, newest first (authors loaded), and how many there are."""
+def list_activities(organization_id: str, deal_id: str, window: ActivityWindow, *, done_only: bool = False) -> ActivityPage:
+    """One page of a deal's activities, newest first (authors loaded), and how many there are.
+    done_only: its history of what happened, by when each entry was done (a step planned long ago
+    and done today is today's), without the steps still open."""
     deal = get_deal(organization_id, deal_id)
-    total = db.session.scalar(select(func.count()).where(Activity.deal_id == deal.id))
-    listed = deal.activities.select().options(joinedload(Activity.author)).limit(window.limit).offset(window.offset)
+    if done_only:
+        matching = select(Activity).where(Activity.deal_id == deal.id, Activity.done.is_(True))
+        listed = matching.order_by(Activity.done_at.desc(), Activity.id.desc())
+    else:
+        matching = listed = deal.activities.select()
+    total = db.session.scalar(select(func.count()).select_from(matching.order_by(None).subquery()))
+    listed = listed.options(joinedload(Activity.author)).limit(window.limit).offset(window.offset)
     items = list(db.session.scalars(listed))
     return ActivityPage(items, names_referred_to(organization_id, items), total, window.page, window.limit)
 

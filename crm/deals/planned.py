@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, false, func, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, joinedload
 
 from crm.accounts.users import Member
 from crm.core.clock import today_in
@@ -24,6 +24,8 @@ from crm.models import RECORDED_ACTIVITY_TYPES, Activity, ActivityType, Deal
 PLAN_FIELDS = ("content", "due_date", "due_time", "assigned_member_id")
 ME = "me"
 DUE = ("overdue", "today", "upcoming", "none")
+# How many of a deal's open steps its page lists (it says how many more there are).
+STEPS_SHOWN = 50
 
 
 def is_done_by_default(kind: ActivityType, fields: Mapping[str, Any]) -> bool:
@@ -118,10 +120,8 @@ def _deal_id(name: str, raw: str | None) -> str | None:
 def list_planned(actor: Member, query: ActivityQuery) -> Page:
     """A page of the organization's activities on live deals, by due date then time (a day's
     untimed ones after its timed ones, undated ones last), ties broken by id; and how many match."""
-    matching = _filtered(actor, query)
-    total = db.session.scalar(select(func.count()).select_from(matching.subquery()))
-    listed = matching.order_by(*BY_DUE).limit(query.window.limit).offset(query.window.offset)
-    return Page(list(db.session.scalars(listed)), total, query.window.limit, query.window.offset)
+    listed = _filtered(actor, query).order_by(*BY_DUE).limit(query.window.limit).offset(query.window.offset)
+    return Page(list(db.session.scalars(listed)), count_planned(actor, query), query.window.limit, query.window.offset)
 
 
 # The order of planned activities: by due date, then time (a day's timed ones first), undated last.
@@ -163,12 +163,35 @@ def _of_live_deals(organization_id: str) -> Select:
 def list_planned_with_deals(actor: Member, query: ActivityQuery) -> Page:
     """list_planned with each activity's deal loaded in the same query (a page shows its name)."""
     matching = _filtered(actor, query).options(contains_eager(Activity.deal))
-    total = db.session.scalar(select(func.count()).select_from(_filtered(actor, query).subquery()))
     listed = matching.order_by(*BY_DUE).limit(query.window.limit).offset(query.window.offset)
-    return Page(list(db.session.scalars(listed)), total, query.window.limit, query.window.offset)
+    return Page(list(db.session.scalars(listed)), count_planned(actor, query), query.window.limit, query.window.offset)
+
+
+def count_planned(actor: Member, query: ActivityQuery) -> int:
+    """How many of the organization's activities the query matches."""
+    return db.session.scalar(select(func.count()).select_from(_filtered(actor, query).subquery()))
+
+
+def open_steps(organization_id: str, deal_id: str) -> Page:
+    """The deal's open steps by when they are due (assignees loaded): the first STEPS_SHOWN, and how many."""
+    matching = select(Activity).where(Activity.organization_id == organization_id, Activity.deal_id == deal_id,
+                                      Activity.done.is_(False))
+    total = db.session.scalar(select(func.count()).select_from(matching.subquery()))
+    listed = matching.options(joinedload(Activity.assignee)).order_by(*BY_DUE).limit(STEPS_SHOWN)
+    return Page(list(db.session.scalars(listed)), total, STEPS_SHOWN, 0)
+
+
+def step_of(organization_id: str, deal_id: str, activity_id: str, *, open_only: bool = True) -> Activity | None:
+    """The deal's activity with that id, if it is one of its (open) steps: not an entry the app records."""
+    if not is_id_of("activity", activity_id):
+        return None
+    found = select(Activity).where(
+        Activity.organization_id == organization_id, Activity.deal_id == deal_id, Activity.id == activity_id,
+        Activity.type.not_in(RECORDED_ACTIVITY_TYPES))
+    return db.session.scalar(found.where(Activity.done.is_(False)) if open_only else found)
 
 
 def count_overdue(actor: Member) -> int:
     """How many open activities assigned to the member are due before their today."""
-    query = ActivityQuery(window=Window(limit=1, offset=0), assigned_member_id=ME, done=False, due="overdue")
-    return db.session.scalar(select(func.count()).select_from(_filtered(actor, query).subquery()))
+    return count_planned(actor, ActivityQuery(window=Window(limit=1, offset=0), assigned_member_id=ME, done=False,
+                                              due="overdue"))

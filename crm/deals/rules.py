@@ -15,6 +15,7 @@ from crm.models import (
     LOGGED_ACTIVITY_TYPES,
     OPEN_STAGES,
     PLANNED_ACTIVITY_TYPES,
+    STEP_TYPES,
     Company,
     Contact,
     Deal,
@@ -72,6 +73,11 @@ PLANNED_ACTIVITY_FIELD_PARSERS: dict[str, v.Parser] = {
 # What a change of an activity may set (its type, deal and contact stay).
 ACTIVITY_CHANGE_PARSERS = {
     name: PLANNED_ACTIVITY_FIELD_PARSERS[name] for name in ("content", "due_date", "due_time", "assigned_member_id", "done")
+}
+# What the deal page's forms set on a step: planning one (open until marked done), and changing it.
+STEP_CHANGE_PARSERS = {name: parse for name, parse in ACTIVITY_CHANGE_PARSERS.items() if name != "done"}
+STEP_FIELD_PARSERS: dict[str, v.Parser] = {
+    "type": v.choice([kind.value for kind in STEP_TYPES]), **STEP_CHANGE_PARSERS, "done": v.boolean,
 }
 # The fields a new deal, a move and a logged activity cannot go without.
 REQUIRED_TO_CREATE = frozenset({"name"})

@@ -1,15 +1,15 @@
 """Deal pages: the list, one deal with its history, the new and edit forms, delete."""
 
-from flask import Blueprint, flash, render_template, request
+from flask import Blueprint, Response, flash, make_response, render_template, request, session
 from flask_login import current_user, login_required
 
-from crm.core.errors import KeyReused, StaleVersion, ValidationFailed
+from crm.core.errors import KeyReused, NotFound, StaleVersion, ValidationFailed
 from crm.core.listing import Params
 from crm.deals import forms as deal_form
 from crm.deals import history as deal_history
-from crm.deals import operations, queries, rules
+from crm.deals import operations, planned, queries, rules
 from crm.directory import queries as directory
-from crm.models import LOGGED_ACTIVITY_TYPES
+from crm.models import LOGGED_ACTIVITY_TYPES, OPEN_STAGES, STEP_TYPES
 from crm.platform.i18n import gettext as _
 from crm.web.htmx import form_version, is_htmx, page_or_fragment, redirect_to, wants_fragment
 
@@ -63,7 +63,7 @@ def feed(deal_id: str):
     if not wants_fragment():
         return show(deal_id)
     window = deal_history.ActivityWindow.from_params(Params(request.args.to_dict(flat=False)))
-    history = deal_history.list_activities(current_user.organization_id, deal_id, window)
+    history = _history_page(deal_id, window)
     template = "deals/_activity_items.html" if history.page > 1 else "deals/_activity_feed.html"
     return render_template(template, deal_id=deal_id, history=history)
 
@@ -83,21 +83,145 @@ def log_activity(deal_id: str):
     return _history(deal_id, values={}, errors={})
 
 
-def _deal_page(deal_id: str, values: dict | None = None, errors: dict | None = None) -> str:
-    """The deal page; values and errors: a refused activity form, kept as typed with its messages."""
+def _deal_page(deal_id: str, values: dict | None = None, errors: dict | None = None, **steps) -> str:
+    """The deal page; values and errors: a refused activity form, kept as typed with its messages;
+    steps: the state of its next steps (see _steps). It offers to plan the next step once after a
+    change that asked for that (PLAN_NEXT), not again on reload."""
     deal = queries.get_deal(current_user.organization_id, deal_id, with_relations=True)
     window = deal_history.ActivityWindow.from_params(Params(request.args.to_dict(flat=False)))
-    history = deal_history.list_activities(current_user.organization_id, deal_id, window)
+    history = _history_page(deal_id, window)
+    steps.setdefault("prompt", session.pop(PLAN_NEXT, None) == deal.id and deal.stage in OPEN_STAGES)
     return render_template("deals/show.html", deal=deal, history=history, kinds=LOGGED_ACTIVITY_TYPES,
-                           values=values or {}, errors=errors or {})
+                           values=values or {}, errors=errors or {}, **_steps(deal, **steps))
 
 
 def _history(deal_id: str, values: dict, errors: dict) -> str:
     """The history panel: the activity form (kept as typed when refused, focused for the next entry
     or on the first refused field) and the first page of the feed."""
-    history = deal_history.list_activities(current_user.organization_id, deal_id, deal_history.ActivityWindow())
+    history = _history_page(deal_id, deal_history.ActivityWindow())
     return render_template("deals/_history.html", deal_id=deal_id, history=history,
                            kinds=LOGGED_ACTIVITY_TYPES, values=values, errors=errors, focus_form=True)
+
+
+def _history_page(deal_id: str, window: deal_history.ActivityWindow) -> deal_history.ActivityPage:
+    """A page of the deal's history as its page shows it: what was done (open steps are above it)."""
+    return deal_history.list_activities(current_user.organization_id, deal_id, window, done_only=True)
+
+
+# The session's note that the deal page (of that deal id) is to offer planning the next step once.
+PLAN_NEXT = "plan_next_step"
+
+
+@bp.post("/<deal_id>/steps")
+def plan_step(deal_id: str):
+    """Plan a step on the deal: open until it is marked done."""
+    typed, data = deal_form.read_step_form(request.form, rules.STEP_FIELD_PARSERS)
+    try:
+        operations.add_activity(current_user, deal_id, {**data, "done": False}, rules.STEP_FIELD_PARSERS)
+    except ValidationFailed as error:
+        return _steps_again(deal_id, plan_values=typed, plan_errors=error.fields)
+    return _steps_changed(deal_id, focus="plan")
+
+
+@bp.post("/<deal_id>/steps/<activity_id>/done")
+def mark_step(deal_id: str, activity_id: str):
+    """Mark a step done (it joins the history), or open again (done=false: the undo); marking the
+    last open step of an open deal done offers to plan the next one."""
+    _step_of(deal_id, activity_id, open_only=False)
+    done = request.form.get("done", "true") == "true"
+    step = operations.update_activity(current_user, activity_id, {"done": done})
+    return _steps_changed(deal_id, marked=step if done else None, history_changed=True, prompt_if_none_left=done)
+
+
+@bp.get("/<deal_id>/steps/<activity_id>/edit")
+def edit_step(deal_id: str, activity_id: str):
+    """Show an open step as a form, in place."""
+    step = _step_of(deal_id, activity_id)
+    state = {"editing": step.id, "edit_values": deal_form.step_values(step)}
+    if not wants_fragment():
+        return _deal_page(deal_id, **state)
+    return _steps_fragment(deal_id, **state)
+
+
+@bp.post("/<deal_id>/steps/<activity_id>")
+def update_step(deal_id: str, activity_id: str):
+    """Save a step's text, day, time and assignee."""
+    _step_of(deal_id, activity_id)
+    typed, data = deal_form.read_step_form(request.form, rules.STEP_CHANGE_PARSERS)
+    try:
+        operations.update_activity(current_user, activity_id, data)
+    except ValidationFailed as error:
+        return _steps_again(deal_id, editing=activity_id, edit_values=typed, edit_errors=error.fields)
+    return _steps_changed(deal_id)
+
+
+@bp.post("/<deal_id>/steps/<activity_id>/delete")
+def delete_step(deal_id: str, activity_id: str):
+    """Delete a planned step (it was never done: the history keeps nothing of it)."""
+    _step_of(deal_id, activity_id)
+    operations.delete_activity(current_user, activity_id)
+    return _steps_changed(deal_id)
+
+
+def _step_of(deal_id: str, activity_id: str, *, open_only: bool = True):
+    """The (open) step of this deal that the URL names; NotFound for any other activity."""
+    step = planned.step_of(current_user.organization_id, deal_id, activity_id, open_only=open_only)
+    if step is None:
+        raise NotFound("activity")
+    return step
+
+
+def _steps(deal, *, plan_values: dict | None = None, plan_errors: dict | None = None, editing: str | None = None,
+           edit_values: dict | None = None, edit_errors: dict | None = None, prompt: bool = False, marked=None,
+           focus: str | None = None) -> dict:
+    """What the next steps panel shows: the deal's open steps (one of them, editing, as a form), the
+    plan form (its values as typed and its messages when refused), the offer to plan the next step
+    (prompt), the step just marked done with its undo (marked), and where the focus goes."""
+    members = directory.list_members(current_user.organization_id, directory.FIRST_CHOICES).items
+    steps = planned.open_steps(current_user.organization_id, deal.id)
+    for step in steps.items:
+        if step.assignee is not None and step.assignee not in members:
+            members.append(step.assignee)
+    if all(member.id != current_user.id for member in members):
+        members.append(current_user)  # a new step's assignee by default
+    return {
+        "steps": steps, "step_kinds": STEP_TYPES, "members": members, "editing": editing,
+        "plan_values": plan_values or {"type": STEP_TYPES[0].value, "assigned_member_id": current_user.id},
+        "plan_errors": plan_errors or {}, "edit_values": edit_values or {}, "edit_errors": edit_errors or {},
+        "prompt": prompt, "marked": marked, "focus": focus or ("plan" if prompt else None),
+    }
+
+
+def _steps_fragment(deal_id: str, status: int = 200, changed_in_place: bool = False, **state) -> Response:
+    """The panel alone; after a change, with the navigation's number of my overdue activities."""
+    deal = queries.get_deal(current_user.organization_id, deal_id)
+    html = render_template("deals/_next_steps.html", deal=deal, changed_in_place=changed_in_place, **_steps(deal, **state))
+    response = make_response(html, status)
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+def _steps_again(deal_id: str, **state):
+    """A refused step form again as typed, with a message beside each bad field (422)."""
+    if not is_htmx():
+        return _deal_page(deal_id, **state), 422
+    return _steps_fragment(deal_id, 422, **state)
+
+
+def _steps_changed(deal_id: str, *, marked=None, history_changed: bool = False, prompt_if_none_left: bool = False,
+                   focus: str | None = None):
+    """The panel after a change (a plain form goes back to the page); the history redrawn when a
+    step joined or left it; the offer to plan the next step when the last open step was done."""
+    deal = queries.get_deal(current_user.organization_id, deal_id)
+    prompt = prompt_if_none_left and deal.stage in OPEN_STAGES and deal.next_activity_id is None
+    if not is_htmx():
+        if prompt:
+            session[PLAN_NEXT] = deal.id
+        return redirect_to("deal_pages.show", deal_id=deal_id)
+    response = _steps_fragment(deal_id, marked=marked, prompt=prompt, focus=focus, changed_in_place=True)
+    if history_changed:
+        response.headers["HX-Trigger"] = "activity-changed"
+    return response
 
 
 @bp.get("/<deal_id>/edit")
@@ -117,6 +241,8 @@ def update(deal_id: str):
     except (ValidationFailed, StaleVersion) as error:
         return _form_again(queries.get_deal(current_user.organization_id, deal_id, with_relations=True), error)
     flash(_("Saved “%(name)s”.", name=deal.name), "success")
+    if deal.stage.value != shown["stage"] and deal.stage in OPEN_STAGES:
+        session[PLAN_NEXT] = deal.id  # moved on: what now?
     return redirect_to("deal_pages.show", deal_id=deal.id)
 
 

@@ -35,8 +35,11 @@ def test_a_step_is_checked_done_with_the_keyboard_and_opened_again(board: Page, 
     expect(item).to_have_class("planned-item is-done")
     expect(item.get_by_role("status")).to_have_text("Marked done.")
     expect(board.get_by_label("Call: Call the buyer")).to_be_checked()
+    expect(board.locator("#count-overdue")).to_have_text("0")  # the numbers follow in place
+    expect(board.locator(".app-nav .nav-badge")).to_have_count(0)
 
     board.get_by_label("Call: Call the buyer").focus()
     board.keyboard.press("Space")
     expect(board.locator(".planned-item", has_text="Call the buyer")).to_have_class("planned-item")
     expect(board.get_by_label("Call: Call the buyer")).not_to_be_checked()
+    expect(board.locator(".app-nav .nav-badge")).to_have_text("1")

@@ -121,8 +121,9 @@ def record_old_entries(app, web, deal: dict) -> None:
         organization_id = db.session.get(User, web.user["id"]).organization_id
         for minute, kind, content in [(1, ActivityType.UPDATED, "Updated name, amount."),
                                       (2, ActivityType.STAGE_CHANGE, "lead → proposal")]:
+            at = datetime(2099, 1, 1, 0, minute, tzinfo=UTC)  # done when written, as migration 0014 says
             db.session.add(Activity(organization_id=organization_id, deal_id=deal["id"], type=kind, content=content,
-                                    created_by=web.user["id"], created_at=datetime(2099, 1, 1, 0, minute, tzinfo=UTC)))
+                                    created_by=web.user["id"], created_at=at, done_at=at))
         db.session.commit()
 
 
@@ -157,11 +158,17 @@ def test_a_yen_amount_with_sen_reads_exactly_not_rounded_to_the_yen(web, make_de
     assert lead.one(cls="weighted-amount").text == "weighted ¥4"  # 3.75
 
 
-def test_a_task_planned_through_the_api_shows_in_the_history_by_its_type_in_either_language(web, make_deal):
+def test_a_task_planned_through_the_api_is_a_next_step_until_done_then_history_in_either_language(web, make_deal):
     deal = make_deal()
-    web.api.post(f"{DEALS_API}/{deal['id']}/activities",
-                 json={"type": "task", "content": "Send the quote.", "due_date": "2026-03-02"})
+    task = web.api.post(f"{DEALS_API}/{deal['id']}/activities",
+                        json={"type": "task", "content": "Send the quote.", "due_date": "2026-03-02"}).get_json()
 
+    for language, label in (("en", "Task"), ("ja", "タスク")):
+        page = page_of(web.get(f"/deals/{deal['id']}", headers={"Accept-Language": language}))
+        assert [step.text for step in page.by_id("next-steps").find_all("span", cls="step-kind")] == [label]
+        assert label not in [entry.text for entry in page.by_id("feed").find_all(cls="feed-type")]
+
+    web.api.patch(f"/api/v1/crm/activities/{task['activity']['id']}", json={"done": True})
     for language, label in (("en", "Task"), ("ja", "タスク")):
         feed = page_of(web.get(f"/deals/{deal['id']}", headers={"Accept-Language": language})).by_id("feed")
         assert [entry.text for entry in feed.find_all(cls="feed-type")][:1] == [label]

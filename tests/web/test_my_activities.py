@@ -64,6 +64,24 @@ def test_checking_a_step_marks_it_done_in_place_and_unchecking_opens_it_again(ap
         assert api.get(f"/api/v1/crm/deals/{deal['id']}").get_json()["deal"]["next_activity"]["id"] == step["id"]
 
 
+def test_checking_a_step_in_place_moves_the_groups_numbers_and_the_overdue_badge(api, web, make_deal):
+    deal = make_deal()
+    with clock.stopped_at(NOON_TOKYO):
+        late = plan(api, deal, type="call", content="Late", due_date="2026-03-01")
+        plan(api, deal, type="call", content="Later", due_date="2026-03-01")
+        plan(api, deal, type="email", content="Today", due_date="2026-03-02")
+        page = page_of(web.get("/activities"))
+        assert page.by_id("count-overdue").text == "2" and page.by_id("nav-overdue").text.startswith("2")
+
+        done = page_of(web.post(f"/activities/{late['id']}/done", {"done": "true", "member": "me"}, htmx=True))
+
+    counts = {due: done.by_id(f"count-{due}") for due in ("overdue", "today", "upcoming", "none")}
+    assert {due: count.text for due, count in counts.items()} == {"overdue": "1", "today": "1", "upcoming": "0", "none": "0"}
+    assert all(count.attrs["hx-swap-oob"] == "true" for count in counts.values())
+    badge = done.by_id("nav-overdue")
+    assert badge.attrs["hx-swap-oob"] == "true" and badge.text.startswith("1")
+
+
 def test_without_a_script_the_form_saves_and_comes_back_to_the_list(api, web, make_deal):
     deal = make_deal()
     step = plan(api, deal, type="task", content="Quote", due_date="2026-03-01")
