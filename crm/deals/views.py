@@ -1,5 +1,7 @@
 """Deal pages: the list, one deal with its history, the new and edit forms, delete."""
 
+from zoneinfo import ZoneInfo
+
 from flask import Blueprint, Response, flash, make_response, render_template, request, session
 from flask_login import current_user, login_required
 
@@ -26,9 +28,10 @@ def require_login():
 
 @bp.get("")
 def index():
-    """List deals in a table: search, stage filter, sorting and pages, all kept in the URL."""
+    """List deals in a table: search, stage and signal filters (the next step by my own date),
+    sorting and pages, all kept in the URL."""
     params = Params(request.args.to_dict(flat=False))
-    query = queries.DealQuery.from_params(params)
+    query = queries.DealQuery.from_params(params, ZoneInfo(current_user.time_zone))
     page = queries.list_deals(current_user.organization_id, query, with_relations=True)
     return page_or_fragment("deals/index.html", "deals/_table.html", page=page, query=query)
 

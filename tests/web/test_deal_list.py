@@ -2,8 +2,11 @@
 list's state, and the HTMX table fragment."""
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
+
+from crm.core import clock
 
 from .conftest import DEALS_API, page_of, parse, query_of, table_names
 
@@ -199,7 +202,7 @@ def filter_form_fields(document) -> dict[str, str]:
     form = document.one("form", cls="list-filter")
     owned = [node for node in document.find_all("input") if node.attrs.get("form") == form.attrs["id"]]
     return {node.attrs["name"]: node.attrs.get("value", "") for node in form.find_all("input") + owned
-            if node.attrs.get("name")}
+            if node.attrs.get("name") and (node.attrs.get("type") != "checkbox" or "checked" in node.attrs)}
 
 
 def test_the_url_state_round_trips_into_the_filter_form(web, five_deals):
@@ -292,3 +295,33 @@ def test_deleted_and_other_organizations_deals_are_not_listed(web, rival, make_d
 
     assert table_names(document) == ["Visible"]
     assert document.one(cls="table-summary").text.startswith("1 deal,")
+
+
+def test_the_signal_filters_narrow_the_list_by_my_own_date_and_stay_in_every_link(web, make_deal):
+    evening_in_utc = datetime(2026, 3, 1, 16, 0, tzinfo=UTC)  # already 2026-03-02 in Tokyo, the member's zone
+    assert web.post("/settings", {"locale": "", "time_zone": "Asia/Tokyo"}).status_code == 303
+    with clock.stopped_at(evening_in_utc - timedelta(days=30)):
+        quiet = make_deal(name="Quiet", stage="proposal")
+    with clock.stopped_at(evening_in_utc):
+        due_today = make_deal(name="Due today", stage="lead")
+        web.api.post(f"{DEALS_API}/{due_today['id']}/activities", json={"type": "call", "content": "x", "due_date": "2026-03-02"})
+        late = make_deal(name="Late", stage="lead")
+        web.api.post(f"{DEALS_API}/{late['id']}/activities", json={"type": "call", "content": "y", "due_date": "2026-03-01"})
+
+        assert table_names(page_of(deals_list(web, {"next_activity": "today"}))) == ["Due today"]
+        assert table_names(page_of(deals_list(web, {"next_activity": "overdue"}))) == ["Late"]
+        stale = page_of(deals_list(web, {"stale": "true", "next_activity": "none"}))
+
+    assert table_names(stale) == ["Quiet"] and quiet
+    assert "checked" in stale.by_id("list-stale").attrs
+    assert [option.attrs["value"] for option in stale.by_id("list-next").find_all("option") if "selected" in option.attrs] == ["none"]
+    for link in header_links(stale).values():
+        assert link["params"]["stale"] == ["true"] and link["params"]["next_activity"] == ["none"]
+    assert "change from:#list-next" in stale.one("form", cls="list-filter").attrs["hx-trigger"]
+
+
+def test_a_bad_signal_filter_is_refused_with_a_message(web):
+    response = web.get("/deals?next_activity=soon")
+
+    assert response.status_code == 400
+    assert "next_activity" in page_of(response).text
