@@ -88,6 +88,7 @@ def move(deal_id: str):
             columns=board.columns(current_user.organization_id, board_filter, affected, _cards_shown()),
             board_filter=board_filter,
             members=_members() if NEW_DEAL_STAGE in affected else [],  # for the quick add in that column
+            moved_id=deal.id,  # its card offers to plan the next step
         )
     )
     response.headers["HX-Trigger"] = '{"activity-changed": null, "deal-moved": {"id": "%s"}}' % deal.id

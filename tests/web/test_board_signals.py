@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from crm.core import clock
 
 from .conftest import DEALS_API, card_names, column, column_count, page_of, total_lines
+from .test_board_changes import move
 
 START = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)  # noon in Tokyo, the same day in UTC
 
@@ -129,3 +130,16 @@ def test_a_filtered_column_adds_up_the_amounts_of_every_deal_it_lets_through(api
 
     assert column_count(document, "proposal") == 3
     assert sorted(total_lines(document, "proposal")) == [("$10.00", "weighted $1.00"), ("¥1,500", "weighted ¥600")]
+
+
+def test_the_card_just_moved_to_an_open_stage_offers_to_plan_its_next_step(web, make_deal):
+    moved, other, won = make_deal(name="moved"), make_deal(name="other", stage="proposal"), make_deal(name="won")
+
+    document = page_of(move(web, moved["id"], "proposal"))
+    closed = page_of(move(web, won["id"], "closed_won"))
+
+    offer = card(document, moved).one("a", cls="plan-next-link")
+    assert offer.text == "Plan the next step" and offer.attrs["href"] == f"/deals/{moved['id']}#plan-title"
+    assert card(document, other).find("a", cls="plan-next-link") is None
+    assert card(closed, won).find("a", cls="plan-next-link") is None
+    assert card(page_of(web.get("/")), moved).find("a", cls="plan-next-link") is None  # not on reload
