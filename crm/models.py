@@ -339,7 +339,8 @@ class Activity(db.Model):
     __tablename__ = "activities"
     __table_args__ = (
         Index("ix_activities_deal_created", "deal_id", "created_at", "id"),
-        Index("ix_activities_org_created", "organization_id", "created_at", "id"),
+        # The organization's recent activity: what was done, latest first.
+        Index("ix_activities_org_done", "organization_id", "done", "done_at", "id"),
         # The lists of planned activities (GET /activities): open or done, by due date and time.
         Index("ix_activities_org_due", "organization_id", "done", "due_date", "due_time", "id"),
         Index("ix_activities_assignee_due", "assigned_member_id", "done", "due_date", "due_time", "id"),

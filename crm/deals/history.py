@@ -68,13 +68,14 @@ class ActivityPage(Activities):
 
 
 def recent_activities(organization_id: str) -> "Activities":
-    """The organization's latest activities on live deals, with each deal and author loaded."""
+    """What happened last in the organization: its latest done activities on live deals, by when
+    each was done (a step still planned has not happened), with each deal and author loaded."""
     query = (
         select(Activity)
         .join(Activity.deal)
-        .where(Activity.organization_id == organization_id, Deal.deleted_at.is_(None))
+        .where(Activity.organization_id == organization_id, Activity.done.is_(True), Deal.deleted_at.is_(None))
         .options(contains_eager(Activity.deal), joinedload(Activity.author))
-        .order_by(Activity.created_at.desc(), Activity.id.desc())
+        .order_by(Activity.done_at.desc(), Activity.id.desc())
         .limit(RECENT_ACTIVITIES_SHOWN)
     )
     items = list(db.session.scalars(query).unique())

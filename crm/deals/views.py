@@ -11,7 +11,7 @@ from crm.deals import forms as deal_form
 from crm.deals import history as deal_history
 from crm.deals import operations, planned, queries, rules
 from crm.directory import queries as directory
-from crm.models import LOGGED_ACTIVITY_TYPES, OPEN_STAGES, STEP_TYPES
+from crm.models import LOGGED_ACTIVITY_TYPES, OPEN_STAGES, STEP_TYPES, Deal
 from crm.platform.i18n import gettext as _
 from crm.web.htmx import form_version, is_htmx, page_or_fragment, redirect_to, wants_fragment
 
@@ -93,7 +93,8 @@ def _deal_page(deal_id: str, values: dict | None = None, errors: dict | None = N
     deal = queries.get_deal(current_user.organization_id, deal_id, with_relations=True)
     window = deal_history.ActivityWindow.from_params(Params(request.args.to_dict(flat=False)))
     history = _history_page(deal_id, window)
-    steps.setdefault("prompt", session.pop(PLAN_NEXT, None) == deal.id and deal.stage in OPEN_STAGES)
+    if PLAN_NEXT in session:  # popped only when there, so that other views leave the session cookie alone
+        steps.setdefault("prompt", session.pop(PLAN_NEXT) == deal.id and deal.stage in OPEN_STAGES)
     return render_template("deals/show.html", deal=deal, history=history, kinds=LOGGED_ACTIVITY_TYPES,
                            values=values or {}, errors=errors or {}, **_steps(deal, **steps))
 
@@ -143,7 +144,7 @@ def edit_step(deal_id: str, activity_id: str):
     state = {"editing": step.id, "edit_values": deal_form.step_values(step)}
     if not wants_fragment():
         return _deal_page(deal_id, **state)
-    return _steps_fragment(deal_id, **state)
+    return _steps_fragment(queries.get_deal(current_user.organization_id, deal_id), **state)
 
 
 @bp.post("/<deal_id>/steps/<activity_id>")
@@ -195,9 +196,8 @@ def _steps(deal, *, plan_values: dict | None = None, plan_errors: dict | None = 
     }
 
 
-def _steps_fragment(deal_id: str, status: int = 200, changed_in_place: bool = False, **state) -> Response:
+def _steps_fragment(deal: Deal, status: int = 200, changed_in_place: bool = False, **state) -> Response:
     """The panel alone; after a change, with the navigation's number of my overdue activities."""
-    deal = queries.get_deal(current_user.organization_id, deal_id)
     html = render_template("deals/_next_steps.html", deal=deal, changed_in_place=changed_in_place, **_steps(deal, **state))
     response = make_response(html, status)
     response.headers["Vary"] = "HX-Request"
@@ -208,7 +208,7 @@ def _steps_again(deal_id: str, **state):
     """A refused step form again as typed, with a message beside each bad field (422)."""
     if not is_htmx():
         return _deal_page(deal_id, **state), 422
-    return _steps_fragment(deal_id, 422, **state)
+    return _steps_fragment(queries.get_deal(current_user.organization_id, deal_id), 422, **state)
 
 
 def _steps_changed(deal_id: str, *, marked=None, history_changed: bool = False, prompt_if_none_left: bool = False,
@@ -221,7 +221,7 @@ def _steps_changed(deal_id: str, *, marked=None, history_changed: bool = False, 
         if prompt:
             session[PLAN_NEXT] = deal.id
         return redirect_to("deal_pages.show", deal_id=deal_id)
-    response = _steps_fragment(deal_id, marked=marked, prompt=prompt, focus=focus, changed_in_place=True)
+    response = _steps_fragment(deal, marked=marked, prompt=prompt, focus=focus, changed_in_place=True)
     if history_changed:
         response.headers["HX-Trigger"] = "activity-changed"
     return response

@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 
+from crm.core import clock
+
 from ..conftest import TODAY
 from .conftest import (
     DEALS_API,
@@ -405,6 +407,22 @@ def test_recent_activity_lists_the_organizations_latest_changes(web, rival, make
         assert items[0].one("a").attrs["href"] == f"/deals/{deal['id']}"
         assert any("Deal created." in text for text in texts)
         assert not any("Rival secret" in text or "Gone deal" in text for text in texts)
+
+
+def test_recent_activity_is_what_was_done_latest_done_first_not_what_is_planned(web, make_deal):
+    with clock.stopped_at(clock.now_utc() - timedelta(days=7)):
+        deal = make_deal(name="Planned deal")
+        step = web.api.post(f"{DEALS_API}/{deal['id']}/activities", json={
+            "type": "call", "content": "Call the buyer", "due_date": "2026-03-02"}).get_json()["activity"]
+    later = make_deal(name="Later deal")
+
+    before = [item.text for item in page_of(web.get("/board/activity", htmx=True)).find_all("li", cls="recent-item")]
+    web.api.patch(f"/api/v1/crm/activities/{step['id']}", json={"done": True})
+    after = [item.text for item in page_of(web.get("/board/activity", htmx=True)).find_all("li", cls="recent-item")]
+
+    assert not any("Call the buyer" in text for text in before)
+    assert "Call the buyer" in after[0] and "Later deal" in after[1]  # done now, though planned a week ago
+    assert later
 
 
 def test_recent_activity_of_an_empty_organization_says_so(web):
