@@ -18,3 +18,10 @@ def contains_pattern(term: str) -> str:
     """A LIKE pattern matching names that contain term, with % _ and \\ taken literally (ESCAPE '\\')."""
     escaped = fold(term).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def shortened(value: str, length: int) -> str:
+    """At most `length` characters of one line: a longer text cut with an ellipsis (by character,
+    not by word: Japanese has no spaces between words)."""
+    line = " ".join(value.split())
+    return line if len(line) <= length else line[: length - 1] + "…"

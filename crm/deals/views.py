@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from crm.core.errors import KeyReused, NotFound, StaleVersion, ValidationFailed
 from crm.core.listing import Params
+from crm.core.text import shortened
 from crm.deals import forms as deal_form
 from crm.deals import history as deal_history
 from crm.deals import operations, planned, queries, rules
@@ -218,6 +219,8 @@ def _steps_changed(deal_id: str, *, marked=None, history_changed: bool = False, 
     deal = queries.get_deal(current_user.organization_id, deal_id)
     prompt = prompt_if_none_left and deal.stage in OPEN_STAGES and deal.next_activity_id is None
     if not is_htmx():
+        if marked is not None:
+            flash(_("Done: “%(content)s”. It is in the history now.", content=shortened(marked.content, 60)), "success")
         if prompt:
             session[PLAN_NEXT] = deal.id
         return redirect_to("deal_pages.show", deal_id=deal_id)

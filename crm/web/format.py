@@ -22,6 +22,7 @@ from crm.core.clock import today_in
 from crm.core.currencies import CURRENCY_SYMBOLS, WHOLE_CURRENCIES
 from crm.core.locales import SOURCE_LANGUAGE
 from crm.core.messages import Listed, Message
+from crm.core.text import shortened
 from crm.deals.rules import (
     DEFAULT_CURRENCY,
     MAX_LOST_REASON_LENGTH,
@@ -307,6 +308,7 @@ def register_formatting(app: Flask) -> None:
         money=money, number=number, percent=percent, day=day, stage_label=stage_label, initials=initials,
         moment=moment, iso=iso, activity_text=activity_text, changes_in_words=changes_in_words, say=say,
         activity_type_label=activity_type_label, or_list=or_list, activity_icon=activity_icon, due_state=due_state,
+        shortened=shortened,
     )
     app.jinja_env.globals.update(version_of=version_of, stages=list(Stage), stage_labels=STAGE_LABELS,
                                  field_labels=FIELD_LABELS, today=page_today, stage_labels_now=stage_labels_now,

@@ -59,7 +59,7 @@ def test_a_note_appears_at_the_top_of_the_feed_without_a_reload(board: Page, con
     expect(board.locator("#feed .feed-total")).to_have_text("2 entries")
     board.evaluate("window.__sameDocument = true")
 
-    board.get_by_label("Type").select_option("note")
+    board.locator("#history").get_by_label("Type").select_option("note")
     board.get_by_label("What happened?").fill("Sent the proposal deck.\n見積書を送付済み。")
     with board.expect_response(lambda r: r.request.method == "POST" and r.url.endswith("/activities")) as answer:
         board.get_by_role("button", name="Add to history").click()

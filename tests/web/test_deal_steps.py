@@ -180,7 +180,9 @@ def test_without_a_script_the_offer_shows_once_on_the_page_done_goes_back_to(web
     response = web.post(step_url(deal, step, "done"), {"done": "true"})
 
     assert response.status_code == 303 and response.headers["Location"].endswith(f"/deals/{deal['id']}")
-    assert page_of(web.get(f"/deals/{deal['id']}")).find(cls="plan-prompt") is not None
+    page = page_of(web.get(f"/deals/{deal['id']}"))
+    assert page.find(cls="plan-prompt") is not None
+    assert "Done: “Call back”. It is in the history now." in page.one("div", cls="flashes").text
     assert page_of(web.get(f"/deals/{deal['id']}")).find(cls="plan-prompt") is None
 
 
