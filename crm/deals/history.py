@@ -69,12 +69,12 @@ class ActivityPage(Activities):
 
 def recent_activities(organization_id: str) -> "Activities":
     """What happened last in the organization: its latest done activities on live deals, by when
-    each was done (a step still planned has not happened), with each deal and author loaded."""
+    each was done (a step still planned has not happened), with each deal, author and assignee loaded."""
     query = (
         select(Activity)
         .join(Activity.deal)
         .where(Activity.organization_id == organization_id, Activity.done.is_(True), Deal.deleted_at.is_(None))
-        .options(contains_eager(Activity.deal), joinedload(Activity.author))
+        .options(contains_eager(Activity.deal), joinedload(Activity.author), joinedload(Activity.assignee))
         .order_by(Activity.done_at.desc(), Activity.id.desc())
         .limit(RECENT_ACTIVITIES_SHOWN)
     )
@@ -83,7 +83,7 @@ def recent_activities(organization_id: str) -> "Activities":
 
 
 def list_activities(organization_id: str, deal_id: str, window: ActivityWindow, *, done_only: bool = False) -> ActivityPage:
-    """One page of a deal's activities, newest first (authors loaded), and how many there are.
+    """One page of a deal's activities, newest first (authors and assignees loaded), and how many there are.
     done_only: its history of what happened, by when each entry was done (a step planned long ago
     and done today is today's), without the steps still open."""
     deal = get_deal(organization_id, deal_id)
@@ -93,7 +93,8 @@ def list_activities(organization_id: str, deal_id: str, window: ActivityWindow, 
     else:
         matching = listed = deal.activities.select()
     total = db.session.scalar(select(func.count()).select_from(matching.order_by(None).subquery()))
-    listed = listed.options(joinedload(Activity.author)).limit(window.limit).offset(window.offset)
+    listed = listed.options(joinedload(Activity.author), joinedload(Activity.assignee))
+    listed = listed.limit(window.limit).offset(window.offset)
     items = list(db.session.scalars(listed))
     return ActivityPage(items, names_referred_to(organization_id, items), total, window.page, window.limit)
 

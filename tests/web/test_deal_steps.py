@@ -305,3 +305,17 @@ def test_the_panel_speaks_japanese(web, make_deal):
     assert panel.by_id("plan-title").text == "ステップを計画"
     assert [option.text for option in panel.by_id("plan-step-type").find_all("option")] == [
         "電話", "メール", "ミーティング", "タスク"]
+
+
+def test_a_step_done_is_in_the_history_under_the_member_it_was_for(web, make_user, make_deal):
+    colleague = make_user("Acme", name="Ben Example")
+    deal = make_deal()
+    step = plan(web.api, deal, type="call", content="Call back", due_date="2026-03-01",
+                assigned_member_id=colleague.user["id"])
+
+    web.post(step_url(deal, step, "done"), {"done": "true"}, htmx=True)
+
+    entry = page_of(web.get(f"/deals/{deal['id']}")).by_id("feed").find_all("li", cls="feed-item")[0]
+    assert entry.one(cls="feed-meta").text == "Ben Example · 2026-03-02 03:00 UTC"  # planned by Ann, Ben's to do
+    recent = page_of(web.get("/board/activity", htmx=True)).find_all("li", cls="recent-item")[0]
+    assert "Ben Example · 2026-03-02 03:00 UTC" in recent.text
