@@ -123,7 +123,13 @@ def seed_demo(deal_count: int):
 
 def refresh_planner_statistics():
     """ANALYZE, so that the query planners know the tables' sizes: without it SQLite walks a sort
-    index past every deal instead of starting from the few that the search index finds."""
+    index past every deal instead of starting from the few that the search index finds. On
+    PostgreSQL, VACUUM too, as autovacuum would later: until a bulk load's pages are marked all
+    visible, no count is read from an index alone (the signal filters' counts took 4x as long)."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect() as connection:  # VACUUM runs outside a transaction
+            connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
+        return
     with db.engine.begin() as connection:
         connection.exec_driver_sql("ANALYZE")
 
