@@ -119,6 +119,11 @@ ROUTE_BODIES: dict[tuple[str, str], dict | None] = {
     ("GET", "/deals/<deal_id>/edit"): None,
     ("POST", "/deals/<deal_id>/edit"): {"name": "Renamed", "stage": "closed_lost", "currency": "JPY"},
     ("POST", "/deals/<deal_id>/stage"): {"stage": "closed_lost", "from_stage": "proposal"},
+    ("POST", "/deals/<deal_id>/steps"): {"type": "call", "content": "Sneaky step", "due_date": "2026-03-02"},
+    ("GET", "/deals/<deal_id>/steps/<activity_id>/edit"): None,
+    ("POST", "/deals/<deal_id>/steps/<activity_id>"): {"content": "Sneaky", "due_date": "2026-03-03"},
+    ("POST", "/deals/<deal_id>/steps/<activity_id>/done"): {"done": "true"},
+    ("POST", "/deals/<deal_id>/steps/<activity_id>/delete"): {},
 }
 
 # What a signed-in user can look at: each GET route with the queries worth asking it.
@@ -145,9 +150,11 @@ LIST_QUERIES = {
         "", "done=false", "done=true&limit=200", "due=upcoming", "due=none", "assigned_member_id=me",
         "assigned_member_id={rival_user}", "offset=1&limit=1",
     ],
-    "/": ["", "search=renewal", "search=ZYZZYVA", "assignee=none", "assignee=me", "assignee={rival_user}"],
+    "/": ["", "search=renewal", "search=ZYZZYVA", "assignee=none", "assignee=me", "assignee={rival_user}", "stale=true",
+          "next_activity=overdue", "stale=false&next_activity=upcoming"],
     "/board/<stage>/cards": ["offset=0", "offset=0&search=renewal", "offset=0&assignee=none"],
-    "/deals": ["", "search=renewal", "search=ZYZZYVA", "stage=proposal", "sort=amount&order=desc", "limit=1&offset=1"],
+    "/deals": ["", "search=renewal", "search=ZYZZYVA", "stage=proposal", "sort=amount&order=desc", "limit=1&offset=1",
+               "stale=true", "next_activity=overdue", "next_activity=none&stage=lead"],
     "/deals/<deal_id>": ["", "page=1&limit=2"],
     "/deals/<deal_id>/activities": ["", "page=2&limit=1"],
     "/activities": ["", "member=all", "member={rival_user}"],
