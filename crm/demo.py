@@ -220,11 +220,19 @@ def _contacts(organization_id: str, companies: list[Company], rng: random.Random
     return contacts
 
 
+# A share of the closed deals closed within the last day and a half, whatever the day of the month.
+RECENTLY_CLOSED_SHARE = 0.2
+RECENTLY_CLOSED_WITHIN = 36 * 3600
+
+
 def _deal_row(organization_id, members, companies, contacts, rng: random.Random) -> dict:
     now = now_utc()
     created_at = now - timedelta(seconds=rng.randint(3600, 3 * 365 * 86400))
     updated_at = min(now, created_at + timedelta(seconds=rng.randint(0, 90 * 86400)))
     stage = rng.choices(list(STAGE_WEIGHTS), weights=list(STAGE_WEIGHTS.values()))[0]
+    if stage not in OPEN_STAGES and rng.random() < RECENTLY_CLOSED_SHARE:
+        # Closed in the last few days: the board's Won and Lost columns show this month's.
+        updated_at = max(created_at, now - timedelta(seconds=rng.randint(0, RECENTLY_CLOSED_WITHIN)))
     company = rng.choice(companies)
     currency = rng.choices(list(CURRENCY_WEIGHTS), weights=list(CURRENCY_WEIGHTS.values()))[0]
     if currency in WHOLE_CURRENCIES:
@@ -261,6 +269,8 @@ def _history_rows(deal: dict, creator: str, rng: random.Random) -> list[dict]:
         path = OPEN_PATH[: rng.randint(1, len(OPEN_PATH))] + [stage]
     span = deal["updated_at"] - deal["created_at"]
     moments = sorted(deal["created_at"] + span * rng.random() for _ in path[1:])
+    if stage not in OPEN_PATH:
+        moments[-1] = deal["updated_at"]  # it closed when it last changed (a won deal's won date)
     rows = [_activity(deal, ActivityType.CREATED, "Deal created.", creator, deal["created_at"])]
     for before, after, moment in zip(path, path[1:], moments, strict=False):  # pairs of consecutive stages
         rows.append(_activity(deal, ActivityType.STAGE_CHANGE, f"{before.value} → {after.value}", creator, moment,
