@@ -40,7 +40,8 @@ API_VARIANTS = {
     "stale=true&stage=proposal": "stale=true&stage=proposal",
     "overdue by amount desc": "next_activity=overdue&sort=amount&order=desc",
 }
-BOARD_VARIANTS = {"board": "", "board stale=true": "stale=true", "board next_activity=overdue": "next_activity=overdue"}
+BOARD_VARIANTS = {"board": "", "board stale=true": "stale=true", "board next_activity=overdue": "next_activity=overdue",
+                  "board closed=all": "closed=all"}
 
 
 def plans(organization_id: str) -> dict[str, tuple[str, str]]:

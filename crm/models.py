@@ -236,6 +236,10 @@ class Deal(db.Model):
         # default order, so that a page of them reads no more than it shows.
         _live_deal_index("ix_deals_org_stage_last_activity", "stage", "last_activity_at"),
         _live_deal_index("ix_deals_org_next_due", "next_activity_due_date", "next_activity_id", "created_at", "id"),
+        # The board's Won and Lost columns scoped to a period: won deals by their won date, lost
+        # ones by when they entered Lost, latest first.
+        _live_deal_index("ix_deals_org_stage_won", "stage", "won_date", "id"),
+        _live_deal_index("ix_deals_org_stage_entered", "stage", "stage_entered_at", "id"),
         Index("ix_deals_company", "company_id"),
         Index("ix_deals_contact", "contact_id"),
         Index("ix_deals_assignee", "assigned_member_id"),

@@ -151,7 +151,7 @@ LIST_QUERIES = {
         "assigned_member_id={rival_user}", "offset=1&limit=1",
     ],
     "/": ["", "search=renewal", "search=ZYZZYVA", "assignee=none", "assignee=me", "assignee={rival_user}", "stale=true",
-          "next_activity=overdue", "stale=false&next_activity=upcoming"],
+          "next_activity=overdue", "stale=false&next_activity=upcoming", "closed=all", "closed=year&assignee=none"],
     "/board/<stage>/cards": ["offset=0", "offset=0&search=renewal", "offset=0&assignee=none"],
     "/deals": ["", "search=renewal", "search=ZYZZYVA", "stage=proposal", "sort=amount&order=desc", "limit=1&offset=1",
                "stale=true", "next_activity=overdue", "next_activity=none&stage=lead"],

@@ -7,18 +7,18 @@ from sqlalchemy.orm import joinedload
 
 from crm.core.database import db
 from crm.deals import totals
-from crm.deals.queries import DealFilter, disjoint_matches, is_broad_search, matching_deals
+from crm.deals.queries import CLOSED_AT, DealFilter, disjoint_matches, is_broad_search, matching_deals
 from crm.deals.search import looks_up_matches
 from crm.deals.signals import DealSignals
 from crm.deals.totals import StageTotal
-from crm.models import Deal, Stage
+from crm.models import OPEN_STAGES, Deal, Stage
 
 CARDS_PER_PAGE = 20
 # A column redrawn after a change keeps the cards "show more" had loaded, up to this many.
 MOST_CARDS_KEPT = 10 * CARDS_PER_PAGE
-# What narrows the board (a DealFilter): a name search, an assignee, staleness and the next step;
-# its columns are the stages.
-BOARD_FILTERS = frozenset({"search", "assignee", "stale", "next_activity"})
+# What narrows the board (a DealFilter): a name search, an assignee, staleness and the next step,
+# and the period its Won and Lost columns reach back; its columns are the stages.
+BOARD_FILTERS = frozenset({"search", "assignee", "stale", "next_activity", "closed"})
 
 
 @dataclass
@@ -81,13 +81,17 @@ def _add_signals(organization_id: str, shown: list[Column]) -> None:
 
 def _add_totals(organization_id: str, board_filter: DealFilter, by_stage: dict[Stage, Column]) -> None:
     """Every header's count and amounts per currency: from the kept totals (a few rows, whatever the
-    organization's size), or for a filtered board summed from the matching deals: per disjoint part
-    of a signal filter, each read from an index range (as the list's count is)."""
-    if board_filter.is_empty:
-        found = totals.stage_totals(organization_id, list(by_stage))
-    else:
-        selections = disjoint_matches(organization_id, board_filter)
-        found = totals.summed_totals([selection.where(Deal.stage.in_(list(by_stage))) for selection in selections])
+    organization's size) for each stage the filter does not narrow; else summed from the matching
+    deals, per disjoint part of a signal filter, each read from an index range (as the list's count
+    is), and for a closed stage narrowed to a period, from that stage's own range."""
+    kept = [stage for stage in by_stage if not board_filter.narrows(stage)]
+    found = totals.stage_totals(organization_id, kept) if kept else []
+    narrowed_open = [stage for stage in by_stage if stage not in kept and stage in OPEN_STAGES]
+    groups = [(narrowed_open, board_filter.without_period())] if narrowed_open else []
+    groups += [([stage], board_filter.in_stage(stage)) for stage in by_stage if stage not in kept + narrowed_open]
+    for stages, group_filter in groups:
+        selections = [selection.where(Deal.stage.in_(stages)) for selection in disjoint_matches(organization_id, group_filter)]
+        found += totals.summed_totals(selections, from_their_ranges=group_filter.closed_since is not None)
     for total in found:
         column = by_stage[total.stage]
         column.count += total.count
@@ -105,8 +109,16 @@ def _stage_sizes(organization_id: str, board_filter: DealFilter, stages: list[St
     return sizes
 
 
+def _card_order(board_filter: DealFilter, stage: Stage) -> tuple:
+    """Most recently changed first; in a closed column scoped to a period, most recently closed
+    first, read in order from that period's index range (CLOSED_AT, which holds no nulls there)."""
+    if board_filter.closed_since is not None and stage in CLOSED_AT:
+        return CLOSED_AT[stage].desc(), Deal.id.desc()
+    return Deal.updated_at.desc(), Deal.id.desc()
+
+
 def _cards(organization_id: str, board_filter: DealFilter, column: Column, sizes: dict[Stage, int]) -> list[Deal]:
-    """A column's next cards, most recently changed first, with company and assignee loaded in the
+    """A column's next cards (in _card_order), with company and assignee loaded in the
     same query. A search that matches much of the stage walks the stage's order (see
     deals.is_broad_search); sizes holds each stage's deal count for that choice."""
     rows_wanted = column.offset + column.size
@@ -114,7 +126,7 @@ def _cards(organization_id: str, board_filter: DealFilter, column: Column, sizes
     query = (
         matching_deals(organization_id, board_filter.in_stage(column.stage), broad_search=broad)
         .options(joinedload(Deal.company), joinedload(Deal.assignee))
-        .order_by(Deal.updated_at.desc(), Deal.id.desc())
+        .order_by(*_card_order(board_filter, column.stage))
         .limit(column.size)
         .offset(column.offset)
     )

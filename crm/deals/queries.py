@@ -3,7 +3,7 @@ counts from the kept totals."""
 
 from collections.abc import Collection
 from dataclasses import dataclass, replace
-from datetime import UTC, date, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 
 from sqlalchemy import Select, and_, false, func, or_, select, true
 from sqlalchemy.orm import joinedload
@@ -18,8 +18,12 @@ from crm.deals import signals, totals
 from crm.deals.pipeline import Pipeline
 from crm.deals.rules import STAGES, UNASSIGNED
 from crm.deals.search import deal_name_contains, looks_up_matches
-from crm.models import Deal, Stage
+from crm.models import CLOSED_STAGES, OPEN_STAGES, Deal, Stage
 
+# How far back a view of the closed stages reaches (the board's Won and Lost columns): deals closed
+# since the start of the viewer's month, quarter or year, or all of them; a month unless asked.
+CLOSED_PERIODS = ("month", "quarter", "year", "all")
+DEFAULT_CLOSED_PERIOD = "month"
 SORT_COLUMNS = {
     "created_at": Deal.created_at,
     "updated_at": Deal.updated_at,
@@ -43,6 +47,10 @@ class DealFilter:
     stale: bool | None = None
     next_activity: str | None = None
     today: date | None = None
+    # How far back the closed stages reach (CLOSED_PERIODS), and the moment that is: the start of
+    # the viewer's month, quarter or year; None for all time. Open stages are not narrowed by it.
+    closed: str | None = None
+    closed_since: datetime | None = None
 
     @classmethod
     def from_params(
@@ -51,7 +59,7 @@ class DealFilter:
         """The filter a URL asks for, read from the fields the view offers (the board has no stage
         filter, the API's list no assignee), so that a parameter a view does not offer is ignored;
         me: whom "me" names, for a view that offers the assignee; time_zone: the viewer's, whose
-        date says which next steps are overdue."""
+        date says which next steps are overdue and when their month (quarter, year) began."""
         stage = params.choice("stage", STAGES) if "stage" in offered else None
         assignee = (params.single("assignee") or None) if "assignee" in offered else None
         if assignee == "me" and me is not None:
@@ -67,22 +75,44 @@ class DealFilter:
             stale=None if stale is None else stale == "true",
             next_activity=next_activity,
             today=today_in(time_zone) if next_activity else None,
+            **_closed_period(params, time_zone) if "closed" in offered else {},
         )
 
     @property
     def is_empty(self) -> bool:
-        return not (self.search or self.stage or self.assignee or self.stale is not None or self.next_activity)
+        return not (self.search or self.stage or self.assignee or self.stale is not None or self.next_activity
+                    or self.closed_since is not None)
+
+    def without_period(self) -> "DealFilter":
+        return replace(self, closed=None, closed_since=None)
+
+    def narrows(self, stage: Stage) -> bool:
+        """Whether the filter leaves out any of the stage's deals (the period only narrows the closed ones)."""
+        return (self.closed_since is not None and stage in CLOSED_STAGES) or not self.without_period().is_empty
 
     def as_params(self) -> dict[str, str]:
         """The URL parameters that ask for this filter (from_params reads them back)."""
         params = {"search": self.search, "stage": self.stage.value if self.stage else None,
-                  "assignee": self.assignee, "next_activity": self.next_activity}
+                  "assignee": self.assignee, "next_activity": self.next_activity, "closed": self.closed}
         if self.stale is not None:
             params["stale"] = "true" if self.stale else "false"
         return {name: value for name, value in params.items() if value}
 
     def in_stage(self, stage: Stage | None) -> "DealFilter":
         return replace(self, stage=stage)
+
+
+def _closed_period(params: Params, time_zone: tzinfo) -> dict:
+    closed = params.choice("closed", CLOSED_PERIODS, default=DEFAULT_CLOSED_PERIOD)
+    return {"closed": closed, "closed_since": period_start(closed, today_in(time_zone), time_zone)}
+
+
+def period_start(period: str, today: date, time_zone: tzinfo) -> datetime | None:
+    """When the month, quarter or year of the day `today` began where the viewer is; None for all."""
+    if period == "all":
+        return None
+    month = {"month": today.month, "quarter": today.month - (today.month - 1) % 3, "year": 1}[period]
+    return datetime(today.year, month, 1, tzinfo=time_zone).astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -185,10 +215,26 @@ def matching_deals(organization_id: str, deal_filter: DealFilter = DealFilter(),
         matching = matching.where(Deal.assigned_member_id.is_(None))
     elif deal_filter.assignee:
         matching = matching.where(Deal.assigned_member_id == deal_filter.assignee)
+    if deal_filter.closed_since is not None:
+        matching = matching.where(_closed_since(deal_filter.stage, deal_filter.closed_since))
     parts = signal_parts(organization_id, deal_filter)
     if parts is not None:
         matching = matching.where(or_(*parts) if parts else false())
     return matching
+
+
+# When a closed deal closed: a won deal by its won date, a lost one by when it entered Lost.
+CLOSED_AT = {Stage.CLOSED_WON: Deal.won_date, Stage.CLOSED_LOST: Deal.stage_entered_at}
+
+
+def _closed_since(stage: Stage | None, since: datetime):
+    """Open deals, and the closed ones closed since that moment (CLOSED_AT). One stage's condition
+    reads that stage's index range."""
+    if stage in CLOSED_AT:
+        return CLOSED_AT[stage] >= since
+    if stage is not None:
+        return true()
+    return or_(Deal.stage.in_(OPEN_STAGES), *(and_(Deal.stage == closed, at >= since) for closed, at in CLOSED_AT.items()))
 
 
 def signal_parts(organization_id: str, deal_filter: DealFilter) -> list | None:

@@ -23,6 +23,7 @@ from crm.core.currencies import CURRENCY_SYMBOLS, WHOLE_CURRENCIES
 from crm.core.locales import SOURCE_LANGUAGE
 from crm.core.messages import Listed, Message
 from crm.core.text import shortened
+from crm.deals.queries import CLOSED_PERIODS
 from crm.deals.rules import (
     DEFAULT_CURRENCY,
     MAX_LOST_REASON_LENGTH,
@@ -56,6 +57,9 @@ FIELD_LABELS = {
 NO_VALUE = "—"
 
 STAGE_LABELS = {stage: lazy_gettext(name) for stage, name in STAGE_NAMES.items()}
+# What the board calls each period its Won and Lost columns may reach back (in CLOSED_PERIODS' order).
+CLOSED_PERIOD_LABELS = dict(zip(CLOSED_PERIODS, (lazy_gettext("This month"), lazy_gettext("This quarter"),
+                                                 lazy_gettext("This year"), lazy_gettext("All time")), strict=True))
 # What a history calls each kind of activity: those a person logs and those the app records.
 ACTIVITY_TYPE_LABELS = {
     ActivityType.CREATED: lazy_pgettext("activity type", "Created"),
@@ -313,4 +317,5 @@ def register_formatting(app: Flask) -> None:
     app.jinja_env.globals.update(version_of=version_of, stages=list(Stage), stage_labels=STAGE_LABELS,
                                  field_labels=FIELD_LABELS, today=page_today, stage_labels_now=stage_labels_now,
                                  max_lengths=MAX_LENGTHS, default_currency_symbol=default_currency_symbol,
-                                 new_deal_stage=NEW_DEAL_STAGE, open_stages=OPEN_STAGES)
+                                 new_deal_stage=NEW_DEAL_STAGE, open_stages=OPEN_STAGES,
+                                 closed_periods=CLOSED_PERIOD_LABELS)

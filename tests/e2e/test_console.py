@@ -102,7 +102,7 @@ def test_htmx_actions_and_history_on_the_board_log_no_errors(board: Page, consol
     drag_card(board, first["id"], "negotiation")
 
     history_move(board, "back")
-    expect(board).to_have_url(re.compile(r"search=acme&assignee=&next_activity=$"))
+    expect(board).to_have_url(re.compile(r"search=acme&assignee=&next_activity=&closed=month$"))
     expect(card_in(board, "negotiation", first["id"])).to_be_visible()
     history_move(board, "back")
     history_move(board, "forward")

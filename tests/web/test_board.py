@@ -372,7 +372,7 @@ def test_the_board_filter_adds_history_for_a_choice_and_replaces_it_while_typing
 
     box = form.one("input", name="search")
     assert form.attrs["hx-push-url"] == "true" and "hx-push-url" in form.attrs["hx-disinherit"].split()
-    assert form.attrs["hx-trigger"] == "change from:#board-assignee, change from:#board-next, change from:#board-stale, submit"
+    assert form.attrs["hx-trigger"] == "change from:#board-assignee, change from:#board-next, change from:#board-stale, change from:#board-closed, submit"
     assert box.attrs["hx-replace-url"] == "true" and box.attrs["hx-trigger"].startswith("input changed")
     # What the browser would put back from its form memory must not override the URL.
     assert form.attrs["autocomplete"] == "off"

@@ -96,6 +96,9 @@ def test_the_board_page_says_everything_in_japanese(web, make_deal, stopped_cloc
     assert document.by_id("col-proposal").one("span", cls="no-amount").text == "金額なし"
     assert document.by_id("col-lead").one(cls="weighted-amount").text == "加重 ￥720,000"
     assert document.by_id("col-closed_won").one("p", cls="empty-column").text == (
+        "この期間にクローズした商談はありません。ここにカードをドラッグしてください。")
+    assert document.by_id("col-closed_won").one("p", cls="column-period").text == "今月"
+    assert document.by_id("col-negotiation").one("p", cls="empty-column").text == (
         "このフェーズにはまだ商談がありません。ここにカードをドラッグしてください。")
     assert document.by_id("recent-title").text == "最近の活動"
     assert document.by_id("lost-reason-title").text == "商談を失注にする"
