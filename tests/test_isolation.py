@@ -119,6 +119,7 @@ ROUTE_BODIES: dict[tuple[str, str], dict | None] = {
     ("GET", "/deals/<deal_id>/edit"): None,
     ("POST", "/deals/<deal_id>/edit"): {"name": "Renamed", "stage": "closed_lost", "currency": "JPY"},
     ("POST", "/deals/<deal_id>/stage"): {"stage": "closed_lost", "from_stage": "proposal"},
+    ("POST", "/deals/<deal_id>/move"): {"stage": "closed_lost", "lost_reason": "Sneaky"},
     ("POST", "/deals/<deal_id>/steps"): {"type": "call", "content": "Sneaky step", "due_date": "2026-03-02"},
     ("GET", "/deals/<deal_id>/steps/<activity_id>/edit"): None,
     ("POST", "/deals/<deal_id>/steps/<activity_id>"): {"content": "Sneaky", "due_date": "2026-03-03"},

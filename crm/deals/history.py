@@ -16,7 +16,7 @@ from crm.core.database import db
 from crm.core.listing import Params
 from crm.deals import signals
 from crm.deals.queries import get_deal
-from crm.deals.rules import RECORDED_FIELDS, REFERENCES
+from crm.deals.rules import RECORDED_FIELDS, REFERENCES, STAGES
 from crm.models import RECORDED_ACTIVITY_TYPES, Activity, ActivityType, Deal, Stage
 
 # How many of a deal's activities a page holds when the request names no limit, and the most it
@@ -97,6 +97,25 @@ def list_activities(organization_id: str, deal_id: str, window: ActivityWindow, 
     listed = listed.limit(window.limit).offset(window.offset)
     items = list(db.session.scalars(listed))
     return ActivityPage(items, names_referred_to(organization_id, items), total, window.page, window.limit)
+
+
+def days_in_stages(deal: Deal, now: datetime) -> dict[Stage, int]:
+    """How many whole days the deal has spent in each stage it has been in, from its moves (each
+    stage_change entry says "old → new"); its current stage counts until now."""
+    moves = db.session.execute(
+        select(Activity.created_at, Activity.content)
+        .where(Activity.deal_id == deal.id, Activity.type == ActivityType.STAGE_CHANGE)
+        .order_by(Activity.created_at, Activity.id)
+    ).all()
+    steps = [(moved_at, content.partition(" → ")) for moved_at, content in moves]
+    steps = [(moved_at, Stage(old), Stage(new)) for moved_at, (old, _, new) in steps if {old, new} <= set(STAGES)]
+    spent: dict[Stage, timedelta] = {}
+    entered, stage = deal.created_at, steps[0][1] if steps else deal.stage
+    for moved_at, _, new in steps:
+        spent[stage] = spent.get(stage, timedelta()) + (moved_at - entered)
+        entered, stage = moved_at, new
+    spent[deal.stage] = spent.get(deal.stage, timedelta()) + max(now - entered, timedelta())
+    return {stage: duration.days for stage, duration in spent.items()}
 
 
 def names_referred_to(organization_id: str, activities: list[Activity]) -> dict[str, str]:

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, flash, make_response, render_template, request, session
 from flask_login import current_user, login_required
 
+from crm.core.clock import now_utc
 from crm.core.errors import KeyReused, NotFound, StaleVersion, ValidationFailed
 from crm.core.listing import Params
 from crm.core.text import shortened
@@ -12,8 +13,9 @@ from crm.deals import forms as deal_form
 from crm.deals import history as deal_history
 from crm.deals import operations, planned, queries, rules
 from crm.directory import queries as directory
-from crm.models import LOGGED_ACTIVITY_TYPES, OPEN_STAGES, STEP_TYPES, Deal
+from crm.models import LOGGED_ACTIVITY_TYPES, OPEN_STAGES, STEP_TYPES, Deal, Stage
 from crm.platform.i18n import gettext as _
+from crm.web.format import stage_label
 from crm.web.htmx import form_version, is_htmx, page_or_fragment, redirect_to, wants_fragment
 
 bp = Blueprint("deal_pages", __name__, url_prefix="/deals")
@@ -87,17 +89,20 @@ def log_activity(deal_id: str):
     return _history(deal_id, values={}, errors={})
 
 
-def _deal_page(deal_id: str, values: dict | None = None, errors: dict | None = None, **steps) -> str:
+def _deal_page(deal_id: str, values: dict | None = None, errors: dict | None = None, move: dict | None = None,
+               **steps) -> str:
     """The deal page; values and errors: a refused activity form, kept as typed with its messages;
-    steps: the state of its next steps (see _steps). It offers to plan the next step once after a
-    change that asked for that (PLAN_NEXT), not again on reload."""
+    move: a refused move of the stage bar, likewise ({"typed", "refused"}); steps: the state of its
+    next steps (see _steps). It offers to plan the next step once after a change that asked for
+    that (PLAN_NEXT), not again on reload."""
     deal = queries.get_deal(current_user.organization_id, deal_id, with_relations=True)
     window = deal_history.ActivityWindow.from_params(Params(request.args.to_dict(flat=False)))
     history = _history_page(deal_id, window)
     if PLAN_NEXT in session:  # popped only when there, so that other views leave the session cookie alone
         steps.setdefault("prompt", session.pop(PLAN_NEXT) == deal.id and deal.stage in OPEN_STAGES)
     return render_template("deals/show.html", deal=deal, history=history, kinds=LOGGED_ACTIVITY_TYPES,
-                           values=values or {}, errors=errors or {}, **_steps(deal, **steps))
+                           values=values or {}, errors=errors or {}, **_steps(deal, **steps),
+                           days_in_stages=deal_history.days_in_stages(deal, now_utc()), move=move or {})
 
 
 def _history(deal_id: str, values: dict, errors: dict) -> str:
@@ -228,6 +233,26 @@ def _steps_changed(deal_id: str, *, marked=None, history_changed: bool = False, 
     if history_changed:
         response.headers["HX-Trigger"] = "activity-changed"
     return response
+
+
+@bp.post("/<deal_id>/move")
+def move(deal_id: str):
+    """Move the deal from its page's stage bar (a lost reason with Lost): back to the page, which
+    offers to plan the next step in an open stage; a refused move keeps what was typed."""
+    change = {"stage": request.form.get("stage", "")}
+    if change["stage"] == Stage.CLOSED_LOST.value:
+        change["lost_reason"] = request.form.get("lost_reason", "")
+    try:
+        deal = operations.change_stage(current_user, deal_id, change, form_version())
+    except ValidationFailed as error:
+        return _deal_page(deal_id, move={"typed": change, "refused": error.fields}), 422
+    except StaleVersion:
+        flash(_("Someone else changed this deal meanwhile, so it was not moved. Here it is as it is now."), "error")
+        return _deal_page(deal_id), 409
+    flash(_("Moved “%(name)s” to %(stage)s.", name=deal.name, stage=stage_label(deal.stage)), "success")
+    if deal.stage in OPEN_STAGES:
+        session[PLAN_NEXT] = deal.id
+    return redirect_to("deal_pages.show", deal_id=deal.id)
 
 
 @bp.get("/<deal_id>/edit")
