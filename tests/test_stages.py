@@ -13,7 +13,7 @@ import pytest
 
 import crm
 from crm import demo
-from crm.deals import rules
+from crm.deals import queries, rules
 from crm.models import CLOSED_STAGES, OPEN_STAGES, Deal, Stage, stage_table
 from crm.web.format import STAGE_LABELS
 
@@ -27,6 +27,7 @@ PARTIAL = [
     (OPEN_STAGES, ALL - CLOSED_STAGES, "the rest, in the pipeline's order"),
     (rules.PROBABILITY_OF_CLOSED, CLOSED_STAGES, "an open deal's probability is a person's guess"),
     (demo.OPEN_PATH, ALL - CLOSED_STAGES, "the way a demo deal goes until it closes"),
+    (queries.CLOSED_AT, CLOSED_STAGES, "when a deal closed: an open deal has not"),
 ]
 
 

@@ -18,7 +18,7 @@ from crm.deals import signals, totals
 from crm.deals.pipeline import Pipeline
 from crm.deals.rules import STAGES, UNASSIGNED
 from crm.deals.search import deal_name_contains, looks_up_matches
-from crm.models import CLOSED_STAGES, OPEN_STAGES, Deal, Stage
+from crm.models import CLOSED_STAGES, OPEN_STAGES, Deal, Stage, stage_table
 
 # How far back a view of the closed stages reaches (the board's Won and Lost columns): deals closed
 # since the start of the viewer's month, quarter or year, or all of them; a month unless asked.
@@ -75,7 +75,8 @@ class DealFilter:
             stale=None if stale is None else stale == "true",
             next_activity=next_activity,
             today=today_in(time_zone) if next_activity else None,
-            **_closed_period(params, time_zone) if "closed" in offered else {},
+            **_closed_period(params.choice("closed", CLOSED_PERIODS, default=DEFAULT_CLOSED_PERIOD), time_zone)
+            if "closed" in offered else {},
         )
 
     @property
@@ -102,8 +103,7 @@ class DealFilter:
         return replace(self, stage=stage)
 
 
-def _closed_period(params: Params, time_zone: tzinfo) -> dict:
-    closed = params.choice("closed", CLOSED_PERIODS, default=DEFAULT_CLOSED_PERIOD)
+def _closed_period(closed: str, time_zone: tzinfo) -> dict:
     return {"closed": closed, "closed_since": period_start(closed, today_in(time_zone), time_zone)}
 
 
@@ -224,7 +224,7 @@ def matching_deals(organization_id: str, deal_filter: DealFilter = DealFilter(),
 
 
 # When a closed deal closed: a won deal by its won date, a lost one by when it entered Lost.
-CLOSED_AT = {Stage.CLOSED_WON: Deal.won_date, Stage.CLOSED_LOST: Deal.stage_entered_at}
+CLOSED_AT = stage_table({Stage.CLOSED_WON: Deal.won_date, Stage.CLOSED_LOST: Deal.stage_entered_at}, CLOSED_STAGES)
 
 
 def _closed_since(stage: Stage | None, since: datetime):

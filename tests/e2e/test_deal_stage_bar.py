@@ -10,12 +10,12 @@ pytestmark = pytest.mark.e2e
 def test_the_stage_bar_moves_the_deal_and_lost_takes_a_reason(board: Page, make_deal, api):
     deal = make_deal(name="株式会社A 年間契約", stage="lead")
     board.goto(f"/deals/{deal['id']}")
-    expect(board.locator(".stage-step.is-current")).to_contain_text("Lead")
+    expect(board.locator(".deal-stage.is-current")).to_contain_text("Lead")
 
     board.get_by_role("button", name="Move to Proposal").click()
 
     expect(board.locator(".flashes")).to_contain_text("Moved “株式会社A 年間契約” to Proposal.")
-    expect(board.locator(".stage-step.is-current")).to_contain_text("Proposal")
+    expect(board.locator(".deal-stage.is-current")).to_contain_text("Proposal")
     expect(board.locator(".plan-prompt")).to_be_visible()
 
     board.locator(".lost-move summary").focus()
@@ -23,7 +23,7 @@ def test_the_stage_bar_moves_the_deal_and_lost_takes_a_reason(board: Page, make_
     board.get_by_label("Lost reason").fill("予算が合わない")
     board.get_by_role("button", name="Mark as lost").press("Enter")
 
-    expect(board.locator(".stage-step.is-current")).to_contain_text("Lost")
+    expect(board.locator(".deal-stage.is-current")).to_contain_text("Lost")
     expect(board.locator(".plan-prompt")).to_have_count(0)
     body = api.get(f"/api/v1/crm/deals/{deal['id']}").get_json()["deal"]
     assert (body["stage"], body["lost_reason"]) == ("closed_lost", "予算が合わない")

@@ -14,12 +14,12 @@ START = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
 
 
 def stage_bar(web, deal: dict, **headers) -> list[str]:
-    bar = page_of(web.get(f"/deals/{deal['id']}", headers=headers)).one("nav", cls="stage-bar")
-    return [step.text for step in bar.find_all("li", cls="stage-step")]
+    bar = page_of(web.get(f"/deals/{deal['id']}", headers=headers)).one("nav", cls="deal-stages")
+    return [step.text for step in bar.find_all("li", cls="deal-stage")]
 
 
 def version_of(web, deal: dict) -> str:
-    form = page_of(web.get(f"/deals/{deal['id']}")).one("nav", cls="stage-bar").find("input", name="version")
+    form = page_of(web.get(f"/deals/{deal['id']}")).one("nav", cls="deal-stages").find("input", name="version")
     return form.attrs["value"]
 
 
