@@ -15,6 +15,7 @@ from crm.deals import operations, planned, queries, rules
 from crm.directory import queries as directory
 from crm.models import LOGGED_ACTIVITY_TYPES, OPEN_STAGES, STEP_TYPES, Deal, Stage
 from crm.platform.i18n import gettext as _
+from crm.web.error_pages import fields_sentence
 from crm.web.format import stage_label
 from crm.web.htmx import form_version, is_htmx, page_or_fragment, redirect_to, wants_fragment
 
@@ -92,7 +93,7 @@ def log_activity(deal_id: str):
 def _deal_page(deal_id: str, values: dict | None = None, errors: dict | None = None, move: dict | None = None,
                **steps) -> str:
     """The deal page; values and errors: a refused activity form, kept as typed with its messages;
-    move: a refused move of the stage bar, likewise ({"typed", "refused"}); steps: the state of its
+    move: a refused move of the stage bar, likewise ({"typed", "refused", "refusal"}); steps: the state of its
     next steps (see _steps). It offers to plan the next step once after a change that asked for
     that (PLAN_NEXT), not again on reload."""
     deal = queries.get_deal(current_user.organization_id, deal_id, with_relations=True)
@@ -245,7 +246,10 @@ def move(deal_id: str):
     try:
         deal = operations.change_stage(current_user, deal_id, change, form_version())
     except ValidationFailed as error:
-        return _deal_page(deal_id, move={"typed": change, "refused": error.fields}), 422
+        # A lost reason's message goes beside it; any other says why the move was refused.
+        others = {field: problem for field, problem in error.fields.items() if field != "lost_reason"}
+        refusal = fields_sentence(ValidationFailed(others)) if others else None
+        return _deal_page(deal_id, move={"typed": change, "refused": error.fields, "refusal": refusal}), 422
     except StaleVersion:
         flash(_("Someone else changed this deal meanwhile, so it was not moved. Here it is as it is now."), "error")
         return _deal_page(deal_id), 409

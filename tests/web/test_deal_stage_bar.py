@@ -96,4 +96,6 @@ def test_a_move_to_no_stage_is_refused_and_changes_nothing(web, make_deal, stage
     response = web.post(f"/deals/{deal['id']}/move", {"stage": stage, "version": version_of(web, deal)})
 
     assert response.status_code == 422
+    assert page_of(response).one("nav", cls="deal-stages").one("p", cls="form-error").text.startswith(
+        "The move was refused. Stage must be one of")
     assert web.api.get(f"{DEALS_API}/{deal['id']}").get_json()["deal"]["stage"] == "lead"
