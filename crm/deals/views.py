@@ -196,7 +196,8 @@ def _steps(deal, *, plan_values: dict | None = None, plan_errors: dict | None = 
     if all(member.id != current_user.id for member in members):
         members.append(current_user)  # a new step's assignee by default
     return {
-        "steps": steps, "step_kinds": STEP_TYPES, "members": members, "editing": editing,
+        "steps": steps, "step_kinds": STEP_TYPES, "step_field_order": list(rules.STEP_FIELD_PARSERS), "members": members,
+        "editing": editing,
         "plan_values": plan_values or {"type": STEP_TYPES[0].value, "assigned_member_id": current_user.id},
         "plan_errors": plan_errors or {}, "edit_values": edit_values or {}, "edit_errors": edit_errors or {},
         "prompt": prompt, "marked": marked, "focus": focus or ("plan" if prompt else None),
