@@ -200,7 +200,7 @@ def _steps(deal, *, plan_values: dict | None = None, plan_errors: dict | None = 
         "editing": editing,
         "plan_values": plan_values or {"type": STEP_TYPES[0].value, "assigned_member_id": current_user.id},
         "plan_errors": plan_errors or {}, "edit_values": edit_values or {}, "edit_errors": edit_errors or {},
-        "prompt": prompt, "marked": marked, "focus": focus or ("plan" if prompt else None),
+        "prompt": prompt, "marked": marked, "focus": focus,
     }
 
 
@@ -231,7 +231,9 @@ def _steps_changed(deal_id: str, *, marked=None, history_changed: bool = False, 
         if prompt:
             session[PLAN_NEXT] = deal.id
         return redirect_to("deal_pages.show", deal_id=deal_id)
-    response = _steps_fragment(deal, marked=marked, prompt=prompt, focus=focus, changed_in_place=True)
+    # In place, the keyboard goes to the offer; a whole page keeps its top (the flash, the stage bar) in view.
+    response = _steps_fragment(deal, marked=marked, prompt=prompt, focus="plan" if prompt else focus,
+                               changed_in_place=True)
     if history_changed:
         response.headers["HX-Trigger"] = "activity-changed"
     return response
